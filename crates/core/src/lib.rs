@@ -1,0 +1,17 @@
+//! minsheng-core: the domain of minsheng (民声). Cases, the petition and hotline workflows as pure
+//! deciders, policy and calendar as data, deadlines, regions and units, access rules, the event
+//! hash chain. No IO, no async, no database.
+
+pub mod access;
+pub mod calendar;
+pub mod case;
+pub mod deadline;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod petitioner;
+pub mod policy;
+pub mod region;
+pub mod workflow;
+
+pub use error::DomainError;

@@ -1,0 +1,812 @@
+//! The case workflow as a decider: `decide(state, command, context) -> events` and
+//! `apply(state, event) -> state`, both pure. One file per flow holds the rules a reader who
+//! knows the regulation can check line by line.
+
+mod hotline;
+mod petition;
+mod register;
+
+pub use register::{PriorCase, PriorMatters, Registration};
+
+use crate::access::Actor;
+use crate::calendar::Calendar;
+use crate::case::*;
+use crate::error::DomainError;
+use crate::policy::PolicySet;
+use crate::region::Directory;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Everything a decision may consult besides the case itself.
+pub struct Context<'a> {
+    pub policy: &'a PolicySet,
+    pub calendar: &'a Calendar,
+    pub directory: &'a Directory,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// 处理意见书 (Art. 32).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Opinion {
+    pub request: String,
+    pub facts_reasons: String,
+    pub opinion: String,
+    pub legal_basis: String,
+    pub outcome: Outcome,
+}
+
+/// A command: what someone asks the case to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Register(Box<Registration>),
+    // -- petition flow --
+    /// 诉访分离: steer to a legal route with a guidance notice.
+    Divert {
+        route: LegalRoute,
+        guidance: String,
+    },
+    /// 转送 / 交办 to the competent unit.
+    Transfer {
+        to_unit: String,
+        mode: TransferMode,
+        #[serde(default)]
+        note: String,
+        #[serde(default)]
+        report_required: bool,
+    },
+    /// 受理, with the written notice.
+    Accept {
+        notice: String,
+    },
+    /// 不予受理, with the written notice and its reason.
+    Decline {
+        reason: String,
+    },
+    /// 异议: not this unit's remit, back to the petition office.
+    Object {
+        reason: String,
+    },
+    /// 延期, approved, with a reason sent to the petitioner.
+    Extend {
+        days: u32,
+        approver: String,
+        reason: String,
+    },
+    /// 出具信访处理意见书.
+    IssueOpinion(Opinion),
+    /// 调解 / 和解 agreement (Art. 33).
+    Settle {
+        mediation: bool,
+        summary: String,
+    },
+    Rate {
+        rating: String,
+        #[serde(default)]
+        comment: String,
+    },
+    RequestReview {
+        reason: String,
+    },
+    DecideReview {
+        outcome: ReviewOutcome,
+        opinion: String,
+    },
+    RequestReReview {
+        reason: String,
+    },
+    /// A hearing during re-review; its days are not counted (Art. 36 ¶2).
+    RecordHearing {
+        days: u32,
+        summary: String,
+    },
+    DecideReReview {
+        outcome: ReviewOutcome,
+        opinion: String,
+    },
+    // -- hotline flow --
+    AnswerDirectly {
+        answer: String,
+    },
+    EmergencyTransfer {
+        service: EmergencyService,
+        #[serde(default)]
+        note: String,
+    },
+    Dispatch {
+        to_unit: String,
+        #[serde(default)]
+        note: String,
+    },
+    SignFor,
+    Return {
+        reason: String,
+    },
+    ApproveComplex {
+        approver: String,
+        reason: String,
+    },
+    Reply {
+        content: String,
+    },
+    FollowUp {
+        rating: String,
+        resolved: bool,
+        #[serde(default)]
+        note: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    // -- both --
+    Close {
+        reason: String,
+    },
+    /// Reveal a masked personal field (an audited event; the server checks `access::can_reveal`).
+    RevealPersonalData {
+        field: String,
+        purpose: String,
+    },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Register(_) => "register",
+            Command::Divert { .. } => "divert",
+            Command::Transfer { .. } => "transfer",
+            Command::Accept { .. } => "accept",
+            Command::Decline { .. } => "decline",
+            Command::Object { .. } => "object",
+            Command::Extend { .. } => "extend",
+            Command::IssueOpinion(_) => "issue_opinion",
+            Command::Settle { .. } => "settle",
+            Command::Rate { .. } => "rate",
+            Command::RequestReview { .. } => "request_review",
+            Command::DecideReview { .. } => "decide_review",
+            Command::RequestReReview { .. } => "request_rereview",
+            Command::RecordHearing { .. } => "record_hearing",
+            Command::DecideReReview { .. } => "decide_rereview",
+            Command::AnswerDirectly { .. } => "answer_directly",
+            Command::EmergencyTransfer { .. } => "emergency_transfer",
+            Command::Dispatch { .. } => "dispatch",
+            Command::SignFor => "sign_for",
+            Command::Return { .. } => "return",
+            Command::ApproveComplex { .. } => "approve_complex",
+            Command::Reply { .. } => "reply",
+            Command::FollowUp { .. } => "follow_up",
+            Command::Reopen { .. } => "reopen",
+            Command::Close { .. } => "close",
+            Command::RevealPersonalData { .. } => "reveal_personal_data",
+        }
+    }
+}
+
+/// The registration as recorded: everything a case starts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    pub number: String,
+    pub flow: Flow,
+    pub channel: Channel,
+    pub kind: CaseKind,
+    pub urgent: bool,
+    pub title: String,
+    pub request: String,
+    pub facts_reasons: String,
+    pub topic: String,
+    pub location: Location,
+    pub petitioner: PetitionerRef,
+    pub group_size: u32,
+    pub representatives: u32,
+    pub office_unit: String,
+    pub accused_unit: Option<String>,
+    pub about_officials: bool,
+    pub skip_level: bool,
+    pub query_code_hash: String,
+}
+
+/// What happened. Events are facts: never edited, only appended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Registered(Box<Registered>),
+    Diverted {
+        route: LegalRoute,
+        guidance: String,
+    },
+    Transferred {
+        to_unit: String,
+        mode: TransferMode,
+        note: String,
+        report_required: bool,
+    },
+    Accepted {
+        notice: String,
+    },
+    /// 不予受理, by the receiving unit or automatically at registration under a cited rule.
+    Declined {
+        reason: String,
+        rule: Option<String>,
+        article: Option<String>,
+        related_case: Option<String>,
+    },
+    Objected {
+        reason: String,
+    },
+    ExtensionGranted {
+        days: u32,
+        approver: String,
+        reason: String,
+    },
+    OpinionIssued(Opinion),
+    Settled {
+        mediation: bool,
+        summary: String,
+    },
+    Rated {
+        rating: String,
+        comment: String,
+        stage: String,
+    },
+    ReviewRequested {
+        reason: String,
+        reviewing_unit: String,
+    },
+    ReviewDecided {
+        outcome: ReviewOutcome,
+        opinion: String,
+    },
+    ReReviewRequested {
+        reason: String,
+        reviewing_unit: String,
+    },
+    HearingRecorded {
+        days: u32,
+        summary: String,
+    },
+    ReReviewDecided {
+        outcome: ReviewOutcome,
+        opinion: String,
+    },
+    AnsweredDirectly {
+        answer: String,
+    },
+    EmergencyTransferred {
+        service: EmergencyService,
+        note: String,
+    },
+    Dispatched {
+        to_unit: String,
+        note: String,
+    },
+    SignedFor,
+    ReturnedByUnit {
+        reason: String,
+    },
+    ComplexApproved {
+        approver: String,
+        reason: String,
+    },
+    Replied {
+        content: String,
+    },
+    FollowedUp {
+        rating: String,
+        resolved: bool,
+        note: String,
+    },
+    Reopened {
+        reason: String,
+    },
+    Closed {
+        reason: String,
+    },
+    PersonalDataRevealed {
+        field: String,
+        purpose: String,
+    },
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Registered(_) => "registered",
+            Event::Diverted { .. } => "diverted",
+            Event::Transferred { .. } => "transferred",
+            Event::Accepted { .. } => "accepted",
+            Event::Declined { .. } => "declined",
+            Event::Objected { .. } => "objected",
+            Event::ExtensionGranted { .. } => "extension_granted",
+            Event::OpinionIssued(_) => "opinion_issued",
+            Event::Settled { .. } => "settled",
+            Event::Rated { .. } => "rated",
+            Event::ReviewRequested { .. } => "review_requested",
+            Event::ReviewDecided { .. } => "review_decided",
+            Event::ReReviewRequested { .. } => "rereview_requested",
+            Event::HearingRecorded { .. } => "hearing_recorded",
+            Event::ReReviewDecided { .. } => "rereview_decided",
+            Event::AnsweredDirectly { .. } => "answered_directly",
+            Event::EmergencyTransferred { .. } => "emergency_transferred",
+            Event::Dispatched { .. } => "dispatched",
+            Event::SignedFor => "signed_for",
+            Event::ReturnedByUnit { .. } => "returned_by_unit",
+            Event::ComplexApproved { .. } => "complex_approved",
+            Event::Replied { .. } => "replied",
+            Event::FollowedUp { .. } => "followed_up",
+            Event::Reopened { .. } => "reopened",
+            Event::Closed { .. } => "closed",
+            Event::PersonalDataRevealed { .. } => "personal_data_revealed",
+        }
+    }
+
+    /// Shown to the petitioner on the tracking page. Internal routing notes and audit events
+    /// are not.
+    pub fn is_public(&self) -> bool {
+        !matches!(
+            self,
+            Event::PersonalDataRevealed { .. } | Event::HearingRecorded { .. }
+        )
+    }
+
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Event::Registered(_) => "登记",
+            Event::Diverted { .. } => "引导至法定途径",
+            Event::Transferred { mode, .. } => match mode {
+                TransferMode::Transfer => "转送",
+                TransferMode::Assign => "交办",
+            },
+            Event::Accepted { .. } => "受理",
+            Event::Declined { .. } => "不予受理",
+            Event::Objected { .. } => "提出异议（退回）",
+            Event::ExtensionGranted { .. } => "延期",
+            Event::OpinionIssued(_) => "出具处理意见书",
+            Event::Settled {
+                mediation: true, ..
+            } => "达成调解协议",
+            Event::Settled { .. } => "达成和解协议",
+            Event::Rated { .. } => "评价",
+            Event::ReviewRequested { .. } => "申请复查",
+            Event::ReviewDecided { .. } => "出具复查意见",
+            Event::ReReviewRequested { .. } => "申请复核",
+            Event::HearingRecorded { .. } => "举行听证",
+            Event::ReReviewDecided { .. } => "出具复核意见",
+            Event::AnsweredDirectly { .. } => "直接答复",
+            Event::EmergencyTransferred { .. } => "转紧急热线",
+            Event::Dispatched { .. } => "派单",
+            Event::SignedFor => "签收",
+            Event::ReturnedByUnit { .. } => "退单",
+            Event::ComplexApproved { .. } => "批准按复杂件办理",
+            Event::Replied { .. } => "答复",
+            Event::FollowedUp { .. } => "回访",
+            Event::Reopened { .. } => "重办",
+            Event::Closed { .. } => "办结",
+            Event::PersonalDataRevealed { .. } => "查看个人信息",
+        }
+    }
+}
+
+/// A review stage (复查 or 复核).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewStage {
+    pub unit: String,
+    pub requested_at: DateTime<Utc>,
+    pub reason: String,
+    pub hearing_days: u32,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub outcome: Option<ReviewOutcome>,
+    pub opinion: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Extension {
+    pub days: u32,
+    pub approver: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RatingRecord {
+    pub rating: String,
+    pub stage: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The case as folded from its events: the projection the store caches in `cases`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseState {
+    pub id: uuid::Uuid,
+    #[serde(flatten)]
+    pub reg: Registered,
+    pub status: Status,
+    pub current_unit: String,
+    pub units_involved: Vec<String>,
+    pub registered_at: DateTime<Utc>,
+    /// When the current unit received the matter (transfer, dispatch or return).
+    pub received_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub extensions: Vec<Extension>,
+    pub opinion: Option<Opinion>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub review: Option<ReviewStage>,
+    pub rereview: Option<ReviewStage>,
+    pub ratings: Vec<RatingRecord>,
+    /// Hotline: when the current handling clock started (registration or reopen).
+    pub clock_started_at: DateTime<Utc>,
+    pub complex_approved: bool,
+    pub reply: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub reopen_count: u32,
+    pub last_followup_unsatisfied: bool,
+    pub declined: Option<Declination>,
+    pub diverted: Option<(LegalRoute, String)>,
+    pub emergency: Option<EmergencyService>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub close_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Declination {
+    pub reason: String,
+    pub rule: Option<String>,
+    pub article: Option<String>,
+    pub related_case: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl std::ops::Deref for CaseState {
+    type Target = Registered;
+    fn deref(&self) -> &Registered {
+        &self.reg
+    }
+}
+
+impl CaseState {
+    fn new(id: uuid::Uuid, reg: Registered, at: DateTime<Utc>) -> Self {
+        let office = reg.office_unit.clone();
+        CaseState {
+            id,
+            status: Status::Registered,
+            current_unit: office.clone(),
+            units_involved: vec![office],
+            registered_at: at,
+            received_at: at,
+            accepted_at: None,
+            extensions: Vec::new(),
+            opinion: None,
+            answered_at: None,
+            review: None,
+            rereview: None,
+            ratings: Vec::new(),
+            clock_started_at: at,
+            complex_approved: false,
+            reply: None,
+            replied_at: None,
+            reopen_count: 0,
+            last_followup_unsatisfied: false,
+            declined: None,
+            diverted: None,
+            emergency: None,
+            closed_at: None,
+            close_reason: None,
+            updated_at: at,
+            version: 0,
+            reg,
+        }
+    }
+
+    fn move_to(&mut self, unit: &str, at: DateTime<Utc>) {
+        self.current_unit = unit.to_string();
+        self.received_at = at;
+        if !self.units_involved.iter().any(|u| u == unit) {
+            self.units_involved.push(unit.to_string());
+        }
+    }
+
+    pub fn extension_days(&self) -> u32 {
+        self.extensions.iter().map(|e| e.days).sum()
+    }
+
+    /// Rating stage name for the current answer.
+    pub fn rating_stage(&self) -> &'static str {
+        match self.status {
+            Status::Reviewed => "review",
+            Status::Final if self.rereview.is_some() => "rereview",
+            _ => "handling",
+        }
+    }
+}
+
+/// Folds one event into the state. `None` only before `Registered`.
+pub fn apply(
+    state: Option<CaseState>,
+    case_id: uuid::Uuid,
+    at: DateTime<Utc>,
+    event: &Event,
+) -> Option<CaseState> {
+    let mut s = match (state, event) {
+        (None, Event::Registered(reg)) => {
+            let mut s = CaseState::new(case_id, (**reg).clone(), at);
+            s.version = 1;
+            return Some(s);
+        }
+        (None, _) => return None,
+        (Some(s), _) => s,
+    };
+    s.version += 1;
+    s.updated_at = at;
+    match event {
+        Event::Registered(_) => {}
+        Event::Diverted { route, guidance } => {
+            s.status = Status::Diverted;
+            s.diverted = Some((*route, guidance.clone()));
+            s.closed_at = Some(at);
+        }
+        Event::Transferred { to_unit, .. } => {
+            s.status = Status::AwaitingAcceptance;
+            s.move_to(to_unit, at);
+        }
+        Event::Accepted { .. } => {
+            s.status = Status::Handling;
+            s.accepted_at = Some(at);
+        }
+        Event::Declined {
+            reason,
+            rule,
+            article,
+            related_case,
+        } => {
+            s.status = Status::Declined;
+            s.declined = Some(Declination {
+                reason: reason.clone(),
+                rule: rule.clone(),
+                article: article.clone(),
+                related_case: related_case.clone(),
+                at,
+            });
+            s.closed_at = Some(at);
+        }
+        Event::Objected { .. } => {
+            s.status = Status::Registered;
+            let office = s.reg.office_unit.clone();
+            s.move_to(&office, at);
+        }
+        Event::ExtensionGranted {
+            days,
+            approver,
+            reason,
+        } => s.extensions.push(Extension {
+            days: *days,
+            approver: approver.clone(),
+            reason: reason.clone(),
+            at,
+        }),
+        Event::OpinionIssued(op) => {
+            s.status = Status::Answered;
+            s.opinion = Some(op.clone());
+            s.answered_at = Some(at);
+        }
+        Event::Settled { summary, .. } => {
+            s.status = Status::Closed;
+            s.closed_at = Some(at);
+            s.close_reason = Some(summary.clone());
+        }
+        Event::Rated { rating, stage, .. } => s.ratings.push(RatingRecord {
+            rating: rating.clone(),
+            stage: stage.clone(),
+            at,
+        }),
+        Event::ReviewRequested {
+            reason,
+            reviewing_unit,
+        } => {
+            s.status = Status::UnderReview;
+            s.review = Some(ReviewStage::new(reviewing_unit, reason, at));
+            s.move_to(reviewing_unit, at);
+        }
+        Event::ReviewDecided { outcome, opinion } => {
+            s.status = Status::Reviewed;
+            if let Some(r) = s.review.as_mut() {
+                r.decide(*outcome, opinion, at);
+            }
+        }
+        Event::ReReviewRequested {
+            reason,
+            reviewing_unit,
+        } => {
+            s.status = Status::UnderReReview;
+            s.rereview = Some(ReviewStage::new(reviewing_unit, reason, at));
+            s.move_to(reviewing_unit, at);
+        }
+        Event::HearingRecorded { days, .. } => {
+            if let Some(r) = s.rereview.as_mut() {
+                r.hearing_days += days;
+            }
+        }
+        Event::ReReviewDecided { outcome, opinion } => {
+            s.status = Status::Final;
+            if let Some(r) = s.rereview.as_mut() {
+                r.decide(*outcome, opinion, at);
+            }
+            s.closed_at = Some(at);
+        }
+        Event::AnsweredDirectly { answer } => {
+            s.status = Status::Replied;
+            s.reply = Some(answer.clone());
+            s.replied_at = Some(at);
+        }
+        Event::EmergencyTransferred { service, .. } => {
+            s.status = Status::Closed;
+            s.emergency = Some(*service);
+            s.closed_at = Some(at);
+            s.close_reason = Some(format!("转{}", service.zh()));
+        }
+        Event::Dispatched { to_unit, .. } => {
+            s.status = Status::Dispatched;
+            s.move_to(to_unit, at);
+        }
+        Event::SignedFor => {
+            s.status = Status::InProgress;
+            s.accepted_at = Some(at);
+        }
+        Event::ReturnedByUnit { .. } => {
+            s.status = Status::Returned;
+            let office = s.reg.office_unit.clone();
+            s.move_to(&office, at);
+        }
+        Event::ComplexApproved { .. } => s.complex_approved = true,
+        Event::Replied { content } => {
+            s.status = Status::Replied;
+            s.reply = Some(content.clone());
+            s.replied_at = Some(at);
+        }
+        Event::FollowedUp {
+            rating, resolved, ..
+        } => {
+            s.ratings.push(RatingRecord {
+                rating: rating.clone(),
+                stage: "followup".into(),
+                at,
+            });
+            s.last_followup_unsatisfied = !resolved || rating == "unsatisfied";
+        }
+        Event::Reopened { .. } => {
+            s.reopen_count += 1;
+            s.status = Status::Dispatched;
+            s.clock_started_at = at;
+            s.reply = None;
+            s.replied_at = None;
+            s.last_followup_unsatisfied = false;
+            let unit = s
+                .units_involved
+                .iter()
+                .rev()
+                .find(|u| **u != s.reg.office_unit)
+                .cloned()
+                .unwrap_or_else(|| s.reg.office_unit.clone());
+            s.move_to(&unit, at);
+        }
+        Event::Closed { reason } => {
+            s.status = if s.reg.flow == Flow::Petition {
+                Status::Final
+            } else {
+                Status::Closed
+            };
+            s.closed_at = Some(at);
+            s.close_reason = Some(reason.clone());
+        }
+        Event::PersonalDataRevealed { .. } => {
+            // Audit only: the case itself does not change.
+        }
+    }
+    Some(s)
+}
+
+impl ReviewStage {
+    fn new(unit: &str, reason: &str, at: DateTime<Utc>) -> Self {
+        ReviewStage {
+            unit: unit.to_string(),
+            requested_at: at,
+            reason: reason.to_string(),
+            hearing_days: 0,
+            decided_at: None,
+            outcome: None,
+            opinion: None,
+        }
+    }
+
+    fn decide(&mut self, outcome: ReviewOutcome, opinion: &str, at: DateTime<Utc>) {
+        self.outcome = Some(outcome);
+        self.opinion = Some(opinion.to_string());
+        self.decided_at = Some(at);
+    }
+}
+
+/// Decides what a command means for a case. `state` is `None` only for registration.
+pub fn decide(
+    state: Option<&CaseState>,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    match (state, command) {
+        (None, Command::Register(reg)) => register::decide(reg, ctx),
+        (Some(s), Command::Register(_)) => Err(not_allowed("register", s)),
+        (None, _) => Err(DomainError::Unknown {
+            what: "case",
+            id: String::new(),
+        }),
+        (Some(s), Command::RevealPersonalData { field, purpose }) => {
+            let field = match field.as_str() {
+                "name" | "phone" | "id_number" | "address" => field.clone(),
+                _ => {
+                    return Err(DomainError::invalid(
+                        "field",
+                        "只能查看姓名、电话、身份证号或住址",
+                        "only name, phone, id_number or address can be revealed",
+                    ));
+                }
+            };
+            if !crate::access::can_reveal(ctx.actor, s) {
+                return Err(DomainError::Forbidden {
+                    command: "reveal_personal_data",
+                });
+            }
+            let purpose = crate::petitioner::clean_text("purpose", purpose, 2, 200)?;
+            Ok(vec![Event::PersonalDataRevealed { field, purpose }])
+        }
+        (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
+        (Some(s), cmd) => hotline::decide(s, cmd, ctx),
+    }
+}
+
+/// Folds a whole history.
+pub fn replay<'a>(
+    case_id: uuid::Uuid,
+    events: impl IntoIterator<Item = (DateTime<Utc>, &'a Event)>,
+) -> Option<CaseState> {
+    events
+        .into_iter()
+        .fold(None, |s, (at, e)| apply(s, case_id, at, e))
+}
+
+pub(crate) fn not_allowed(command: &'static str, s: &CaseState) -> DomainError {
+    DomainError::NotAllowedInState {
+        command,
+        status: s.status.as_str(),
+    }
+}
+
+/// Checks that a rating code is one of the policy's options.
+pub(crate) fn check_rating(ctx: &Context<'_>, rating: &str) -> Result<(), DomainError> {
+    if ctx.policy.rating(rating).is_none() {
+        return Err(DomainError::Unknown {
+            what: "rating",
+            id: rating.to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn text(
+    field: &'static str,
+    raw: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, DomainError> {
+    crate::petitioner::clean_text(field, raw, min, max)
+}
+
+pub(crate) use crate::access::Role;
