@@ -1,1 +1,178 @@
+//! minsheng-store: persistence behind one `Store` for both backends. Embedded SQLite (WAL, the
+//! default) and PostgreSQL share the SQL text here (`$n` placeholders, BIGINT milliseconds, JSON
+//! as TEXT) through sqlx's `Any` driver; the dialect differences (connection set-up, migrations,
+//! BLOB vs BYTEA) stay inside this crate.
+//!
+//! Writes go through a group committer (`writer`): concurrent requests share one durable
+//! transaction and each is answered only after that transaction has committed.
 
+pub mod crypto;
+mod directory;
+mod error;
+mod read;
+mod users;
+mod verify;
+mod writer;
+
+pub use crypto::Sealer;
+pub use error::StoreError;
+pub use read::{CaseFilter, CasePage, PetitionerRecord, Scope};
+pub use users::{NewUser, UserRecord};
+pub use verify::{VerifyFailure, VerifyReport};
+pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The store: a connection pool, the field sealer and the group-commit writer.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    sealer: Arc<Sealer>,
+    writer: writer::Handle,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend)
+    }
+}
+
+pub(crate) fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (and migrates) a store. `url` is `sqlite://PATH` or `postgres://…`.
+    pub async fn open(url: &str, sealer: Sealer) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+            )));
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                let opts = AnyConnectOptions::from_str(&url)?;
+                // WAL lets readers run beside the writer; FULL makes each commit durable
+                // before we acknowledge it; the busy timeout covers a second process (CLI).
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?
+            }
+            Backend::Postgres => {
+                let opts = AnyConnectOptions::from_str(url)?;
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?
+            }
+        };
+        if backend == Backend::Sqlite {
+            let mut conn = pool.acquire().await?;
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        let sealer = Arc::new(sealer);
+        let writer = writer::spawn(pool.clone(), sealer.clone());
+        Ok(Store {
+            pool,
+            backend,
+            sealer,
+            writer,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// Keyed hash of a phone number, as stored for "this caller's earlier cases".
+    pub fn phone_index(&self, phone: &minsheng_core::petitioner::Phone) -> String {
+        self.sealer.blind_index("phone", phone.as_str())
+    }
+
+    pub fn id_index(&self, id: &minsheng_core::petitioner::IdNumber) -> String {
+        self.sealer.blind_index("id_number", id.as_str())
+    }
+
+    /// Creates a case through the group committer; returns once it is durable.
+    pub async fn create_case(&self, op: CreateCase) -> Result<Created, StoreError> {
+        self.writer.create(op).await
+    }
+
+    /// Appends events to a case through the group committer, if its version is still
+    /// `expected_version`; returns once durable.
+    pub async fn append(&self, op: AppendEvents) -> Result<minsheng_core::workflow::CaseState, StoreError> {
+        self.writer.append(op).await
+    }
+
+    /// Records a privileged action that is not a case event (logins, user changes).
+    pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(millis(chrono::Utc::now()))
+        .bind(actor.to_string())
+        .bind(action.to_string())
+        .bind(detail.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Health check: one round trip.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,306 @@
+//! Reads: cases, their events, lists with filters and cursor paging, petitioner records.
+
+use crate::error::StoreError;
+use crate::{Store, from_millis, millis};
+use chrono::{DateTime, Utc};
+use minsheng_core::access::Actor;
+use minsheng_core::event::EventRecord;
+use minsheng_core::workflow::{CaseState, Event};
+use sqlx::AssertSqlSafe;
+
+/// Which cases a list may contain (access scope, decided by the server from the actor).
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    /// Cases the unit holds or has held, never accusations against it.
+    Unit(String),
+}
+
+/// List filters; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub unit: Option<String>,
+    /// Region codes (the server expands a region to its subtree).
+    pub regions: Option<Vec<String>>,
+    /// Topic codes (expanded to the subtree likewise).
+    pub topics: Option<Vec<String>>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub flow: Option<String>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only cases whose current duty deadline has passed at this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    pub items: Vec<CaseState>,
+    pub next_cursor: Option<String>,
+}
+
+/// A petitioner's personal data, decrypted.
+#[derive(Clone, Default)]
+pub struct PetitionerRecord {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for PetitionerRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PetitionerRecord(..)")
+    }
+}
+
+/// SQL text with numbered placeholders, built in step with its bind values.
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Sql {
+    fn new(base: &str) -> Self {
+        Sql {
+            text: base.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    fn and(&mut self, clause: &str) {
+        self.text.push_str(" AND ");
+        self.text.push_str(clause);
+    }
+
+    fn in_list(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            self.and("1 = 0");
+            return;
+        }
+        let ph: Vec<String> = values
+            .iter()
+            .map(|v| self.bind(Arg::Text(v.clone())))
+            .collect();
+        self.and(&format!("{column} IN ({})", ph.join(", ")));
+    }
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, String)> {
+    let (ms, id) = c.split_once('_')?;
+    let ms: i64 = ms.parse().ok()?;
+    uuid::Uuid::parse_str(id).ok()?;
+    Some((ms, id.to_string()))
+}
+
+impl Store {
+    pub async fn get_case(&self, id: uuid::Uuid) -> Result<Option<CaseState>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT state FROM cases WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
+            .transpose()
+    }
+
+    pub async fn get_case_by_number(&self, number: &str) -> Result<Option<CaseState>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT state FROM cases WHERE number = $1")
+            .bind(number.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
+            .transpose()
+    }
+
+    pub async fn case_by_query_code(&self, hash: &str) -> Result<Option<CaseState>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT state FROM cases WHERE query_code_hash = $1")
+                .bind(hash.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
+            .transpose()
+    }
+
+    pub async fn events(&self, case_id: uuid::Uuid) -> Result<Vec<EventRecord>, StoreError> {
+        let rows: Vec<(String, i64, i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
+             WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(case_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(record_from_row).collect()
+    }
+
+    /// Cases filtered and paged by registration time, newest first.
+    pub async fn list_cases(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage, StoreError> {
+        let mut q = Sql::new("SELECT c.state, c.registered_at, c.id FROM cases c WHERE 1 = 1");
+        if let Scope::Unit(u) = scope {
+            let p = q.bind(Arg::Text(u.clone()));
+            q.and(&format!(
+                "c.id IN (SELECT case_id FROM case_units WHERE unit = {p}) \
+                 AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
+            ));
+        }
+        for (col, v) in [
+            ("c.status", &f.status),
+            ("c.current_unit", &f.unit),
+            ("c.kind", &f.kind),
+            ("c.channel", &f.channel),
+            ("c.flow", &f.flow),
+        ] {
+            if let Some(v) = v {
+                let p = q.bind(Arg::Text(v.clone()));
+                q.and(&format!("{col} = {p}"));
+            }
+        }
+        if let Some(r) = &f.regions {
+            q.in_list("c.region", r);
+        }
+        if let Some(t) = &f.topics {
+            q.in_list("c.topic", t);
+        }
+        if let Some(t) = f.due_before {
+            let p = q.bind(Arg::Int(millis(t)));
+            q.and(&format!("c.due_at IS NOT NULL AND c.due_at < {p}"));
+        }
+        if let Some(t) = f.overdue_at {
+            let p = q.bind(Arg::Int(millis(t)));
+            q.and(&format!("c.due_at IS NOT NULL AND c.due_at < {p}"));
+        }
+        if let Some(c) = &f.cursor {
+            let (ms, id) = decode_cursor(c).ok_or(StoreError::Corrupt("bad cursor".into()))?;
+            let pm = q.bind(Arg::Int(ms));
+            let pi = q.bind(Arg::Text(id));
+            q.and(&format!(
+                "(c.registered_at < {pm} OR (c.registered_at = {pm} AND c.id < {pi}))"
+            ));
+        }
+        let limit = f.limit.clamp(1, 200);
+        let pl = q.bind(Arg::Int(i64::from(limit) + 1));
+        q.text
+            .push_str(&format!(" ORDER BY c.registered_at DESC, c.id DESC LIMIT {pl}"));
+
+        let mut query = sqlx::query_as::<_, (String, i64, String)>(AssertSqlSafe(q.text));
+        for a in q.args {
+            query = match a {
+                Arg::Text(s) => query.bind(s),
+                Arg::Int(i) => query.bind(i),
+            };
+        }
+        let mut rows = query.fetch_all(&self.pool).await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|(_, ms, id)| format!("{ms}_{id}"))
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(|(s, _, _)| serde_json::from_str(&s).map_err(StoreError::from))
+            .collect::<Result<_, _>>()?;
+        Ok(CasePage { items, next_cursor })
+    }
+
+    /// A caller's cases by the keyed hash of their phone, newest first.
+    pub async fn cases_by_phone_index(
+        &self,
+        phone_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<CaseState>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT state FROM cases WHERE phone_hash = $1 ORDER BY registered_at DESC LIMIT $2",
+        )
+        .bind(phone_hash.to_string())
+        .bind(i64::from(limit.clamp(1, 500)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
+            .collect()
+    }
+
+    /// A person's cases by phone or ID-number index (for the prior-matter rules).
+    pub async fn cases_of_person(
+        &self,
+        phone_hash: Option<&str>,
+        id_hash: Option<&str>,
+    ) -> Result<Vec<CaseState>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT c.state FROM cases c JOIN petitioners p ON p.id = c.petitioner_id \
+             WHERE (p.phone_hash IS NOT NULL AND p.phone_hash = $1) OR (p.id_hash IS NOT NULL AND p.id_hash = $2) \
+             ORDER BY c.registered_at DESC LIMIT 200",
+        )
+        .bind(phone_hash.map(str::to_string))
+        .bind(id_hash.map(str::to_string))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
+            .collect()
+    }
+
+    /// Decrypts a petitioner's record.
+    pub async fn petitioner(&self, id: uuid::Uuid) -> Result<Option<PetitionerRecord>, StoreError> {
+        type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT name_enc, phone_enc, id_enc, address_enc FROM petitioners WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((name, phone, idn, addr)) = row else {
+            return Ok(None);
+        };
+        let open = |field: &str, v: Option<Vec<u8>>| -> Result<Option<String>, StoreError> {
+            v.map(|b| {
+                self.sealer
+                    .open(field, &b)
+                    .map_err(|e| StoreError::Crypto(e.to_string()))
+            })
+            .transpose()
+        };
+        Ok(Some(PetitionerRecord {
+            name: open("name", name)?,
+            phone: open("phone", phone)?,
+            id_number: open("id_number", idn)?,
+            address: open("address", addr)?,
+        }))
+    }
+
+    pub async fn count_cases(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}
+
+pub(crate) fn record_from_row(
+    (case_id, seq, at, actor, payload, prev_hash, hash): (String, i64, i64, String, String, String, String),
+) -> Result<EventRecord, StoreError> {
+    let actor: Actor = serde_json::from_str(&actor)?;
+    let event: Event = serde_json::from_str(&payload)?;
+    Ok(EventRecord {
+        case_id: uuid::Uuid::parse_str(&case_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        seq: seq as u64,
+        at: from_millis(at),
+        actor,
+        event,
+        prev_hash,
+        hash,
+    })
+}

@@ -1,0 +1,436 @@
+//! The group committer. Every write (new case, appended events) is sent to one task per process,
+//! which takes whatever is queued, runs it in one transaction with a savepoint per operation (so
+//! one failure does not sink the others), commits once, and only then answers each caller.
+//! One fsync is shared by the whole batch.
+
+use crate::crypto::Sealer;
+use crate::error::{StoreError, is_unique_violation};
+use crate::millis;
+use chrono::{DateTime, Utc};
+use minsheng_core::access::Actor;
+use minsheng_core::deadline::Due;
+use minsheng_core::event::{EventRecord, GENESIS};
+use minsheng_core::ids;
+use minsheng_core::petitioner::{IdNumber, Phone};
+use minsheng_core::workflow::{CaseState, Event};
+use sqlx::{Any, AnyPool, Transaction};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most operations committed together; more wait for the next batch.
+const MAX_BATCH: usize = 512;
+
+/// The petitioner's personal data in clear, encrypted before it is written.
+#[derive(Clone)]
+pub struct NewPetitioner {
+    pub id: uuid::Uuid,
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub id_number: Option<IdNumber>,
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for NewPetitioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewPetitioner({})", self.id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    /// Whose key it is (user id or client), so two clients cannot collide.
+    pub scope: String,
+    pub key: String,
+    /// Hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+#[derive(Debug)]
+pub struct CreateCase {
+    pub case_id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// The decided events; the first is `Registered` with an empty number, filled in here.
+    pub events: Vec<Event>,
+    /// The state after the events (number filled in here too).
+    pub state: CaseState,
+    pub due: Option<Due>,
+    pub petitioner: NewPetitioner,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Debug)]
+pub enum Created {
+    New(CaseState),
+    /// The idempotency key was seen before with the same request: the earlier case.
+    Existing(CaseState),
+}
+
+#[derive(Debug)]
+pub struct AppendEvents {
+    pub case_id: uuid::Uuid,
+    pub expected_version: u64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub events: Vec<Event>,
+    pub state: CaseState,
+    pub due: Option<Due>,
+}
+
+/// A create with its personal data already sealed (done in the caller's task, not the writer's).
+struct SealedCreate {
+    op: CreateCase,
+    name_enc: Option<Vec<u8>>,
+    phone_enc: Option<Vec<u8>>,
+    phone_hash: Option<String>,
+    id_enc: Option<Vec<u8>>,
+    id_hash: Option<String>,
+    address_enc: Option<Vec<u8>>,
+}
+
+enum Op {
+    Create(Box<SealedCreate>, oneshot::Sender<Result<Created, StoreError>>),
+    Append(Box<AppendEvents>, oneshot::Sender<Result<CaseState, StoreError>>),
+}
+
+#[derive(Clone)]
+pub(crate) struct Handle {
+    tx: mpsc::Sender<Op>,
+    sealer: Arc<Sealer>,
+}
+
+pub(crate) fn spawn(pool: AnyPool, sealer: Arc<Sealer>) -> Handle {
+    let (tx, rx) = mpsc::channel(4096);
+    tokio::spawn(run(pool, rx));
+    Handle { tx, sealer }
+}
+
+impl Handle {
+    pub(crate) async fn create(&self, op: CreateCase) -> Result<Created, StoreError> {
+        let s = &self.sealer;
+        let p = &op.petitioner;
+        let seal = |field: &str, v: Option<&str>| -> Result<Option<Vec<u8>>, StoreError> {
+            v.map(|v| s.seal(field, v)).transpose().map_err(StoreError::from)
+        };
+        let sealed = SealedCreate {
+            name_enc: seal("name", p.name.as_deref())?,
+            phone_enc: seal("phone", p.phone.as_ref().map(Phone::as_str))?,
+            phone_hash: p.phone.as_ref().map(|v| s.blind_index("phone", v.as_str())),
+            id_enc: seal("id_number", p.id_number.as_ref().map(IdNumber::as_str))?,
+            id_hash: p
+                .id_number
+                .as_ref()
+                .map(|v| s.blind_index("id_number", v.as_str())),
+            address_enc: seal("address", p.address.as_deref())?,
+            op,
+        };
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Create(Box::new(sealed), reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) async fn append(&self, op: AppendEvents) -> Result<CaseState, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Append(Box::new(op), reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&pool, &mut batch).await;
+    }
+}
+
+enum Outcome {
+    Created(Result<Created, StoreError>),
+    Appended(Result<CaseState, StoreError>),
+}
+
+async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
+    let result: Result<(), StoreError> = async {
+        let mut tx = pool.begin().await?;
+        for op in batch.iter() {
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+            let outcome = match op {
+                Op::Create(c, _) => {
+                    let r = create(&mut sp, c).await;
+                    Outcome::Created(r)
+                }
+                Op::Append(a, _) => Outcome::Appended(append(&mut sp, a).await),
+            };
+            let ok = match &outcome {
+                Outcome::Created(r) => r.is_ok(),
+                Outcome::Appended(r) => r.is_ok(),
+            };
+            if ok {
+                sp.commit().await?;
+            } else {
+                sp.rollback().await?;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    for (i, op) in batch.drain(..).enumerate() {
+        let failed = || match &result {
+            Err(e) => StoreError::Corrupt(format!("batch commit failed: {e}")),
+            Ok(()) => StoreError::Closed,
+        };
+        match op {
+            Op::Create(_, reply) => {
+                let r = match (&result, outcomes.get_mut(i)) {
+                    (Ok(()), Some(Outcome::Created(r))) => {
+                        std::mem::replace(r, Err(StoreError::Closed))
+                    }
+                    _ => Err(failed()),
+                };
+                let _ = reply.send(r);
+            }
+            Op::Append(_, reply) => {
+                let r = match (&result, outcomes.get_mut(i)) {
+                    (Ok(()), Some(Outcome::Appended(r))) => {
+                        std::mem::replace(r, Err(StoreError::Closed))
+                    }
+                    _ => Err(failed()),
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+}
+
+async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Created, StoreError> {
+    let op = &c.op;
+    if let Some(k) = &op.idempotency {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT case_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        )
+        .bind(k.scope.clone())
+        .bind(k.key.clone())
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((case_id, hash)) = row {
+            if hash != k.request_hash {
+                return Err(StoreError::IdempotencyMismatch);
+            }
+            let state: (String,) = sqlx::query_as("SELECT state FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            return Ok(Created::Existing(serde_json::from_str(&state.0)?));
+        }
+    }
+
+    let day = minsheng_core::deadline::local_date(op.at);
+    let (serial,): (i64,) = sqlx::query_as(
+        "INSERT INTO counters (name, value) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )
+    .bind(ids::case_number_counter(day))
+    .fetch_one(&mut **tx)
+    .await?;
+    let number = ids::case_number(day, serial as u64);
+    let mut state = op.state.clone();
+    state.reg.number = number.clone();
+    let mut events = op.events.clone();
+    if let Some(Event::Registered(r)) = events.first_mut() {
+        r.number = number.clone();
+    }
+
+    sqlx::query(
+        "INSERT INTO petitioners (id, name_enc, phone_enc, phone_hash, id_enc, id_hash, address_enc, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(op.petitioner.id.to_string())
+    .bind(c.name_enc.clone())
+    .bind(c.phone_enc.clone())
+    .bind(c.phone_hash.clone())
+    .bind(c.id_enc.clone())
+    .bind(c.id_hash.clone())
+    .bind(c.address_enc.clone())
+    .bind(millis(op.at))
+    .execute(&mut **tx)
+    .await?;
+
+    let last_hash = insert_events(tx, op.case_id, 0, GENESIS, op.at, &op.actor, &events).await?;
+    let json = serde_json::to_string(&state)?;
+    sqlx::query(
+        "INSERT INTO cases (id, number, flow, kind, channel, status, title, topic, region, office_unit, \
+         current_unit, accused_unit, petitioner_id, phone_hash, query_code_hash, registered_at, updated_at, \
+         due_at, due_kind, closed_at, version, last_hash, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+    )
+    .bind(op.case_id.to_string())
+    .bind(number)
+    .bind(state.flow.as_str())
+    .bind(state.kind.as_str())
+    .bind(state.channel.as_str())
+    .bind(state.status.as_str())
+    .bind(state.title.clone())
+    .bind(state.topic.clone())
+    .bind(state.location.region.clone())
+    .bind(state.office_unit.clone())
+    .bind(state.current_unit.clone())
+    .bind(state.accused_unit.clone())
+    .bind(op.petitioner.id.to_string())
+    .bind(c.phone_hash.clone())
+    .bind(state.query_code_hash.clone())
+    .bind(millis(state.registered_at))
+    .bind(millis(state.updated_at))
+    .bind(op.due.as_ref().map(|d| millis(d.due)))
+    .bind(op.due.as_ref().map(|d| kind_str(d)))
+    .bind(state.closed_at.map(millis))
+    .bind(state.version as i64)
+    .bind(last_hash)
+    .bind(json)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate("case".into())
+        } else {
+            e.into()
+        }
+    })?;
+    insert_units(tx, op.case_id, &state.units_involved).await?;
+
+    if let Some(k) = &op.idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(k.scope.clone())
+        .bind(k.key.clone())
+        .bind(k.request_hash.clone())
+        .bind(op.case_id.to_string())
+        .bind(millis(op.at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Created::New(state))
+}
+
+fn kind_str(d: &Due) -> String {
+    serde_json::to_value(d.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+async fn append(tx: &mut Transaction<'_, Any>, a: &AppendEvents) -> Result<CaseState, StoreError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, last_hash FROM cases WHERE id = $1")
+            .bind(a.case_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (version, last_hash) = row.ok_or(StoreError::NotFound)?;
+    if version as u64 != a.expected_version {
+        return Err(StoreError::Conflict);
+    }
+    let last_hash = insert_events(
+        tx,
+        a.case_id,
+        a.expected_version,
+        &last_hash,
+        a.at,
+        &a.actor,
+        &a.events,
+    )
+    .await?;
+    let s = &a.state;
+    let done = sqlx::query(
+        "UPDATE cases SET status = $1, current_unit = $2, updated_at = $3, due_at = $4, due_kind = $5, \
+         closed_at = $6, version = $7, last_hash = $8, state = $9 WHERE id = $10 AND version = $11",
+    )
+    .bind(s.status.as_str())
+    .bind(s.current_unit.clone())
+    .bind(millis(s.updated_at))
+    .bind(a.due.as_ref().map(|d| millis(d.due)))
+    .bind(a.due.as_ref().map(kind_str))
+    .bind(s.closed_at.map(millis))
+    .bind(s.version as i64)
+    .bind(last_hash)
+    .bind(serde_json::to_string(s)?)
+    .bind(a.case_id.to_string())
+    .bind(a.expected_version as i64)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict);
+    }
+    insert_units(tx, a.case_id, &s.units_involved).await?;
+    Ok(s.clone())
+}
+
+async fn insert_units(
+    tx: &mut Transaction<'_, Any>,
+    case_id: uuid::Uuid,
+    units: &[String],
+) -> Result<(), StoreError> {
+    for u in units {
+        sqlx::query(
+            "INSERT INTO case_units (case_id, unit) VALUES ($1, $2) ON CONFLICT (unit, case_id) DO NOTHING",
+        )
+        .bind(case_id.to_string())
+        .bind(u.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Seals and inserts events after `after_seq`, chaining from `prev`; returns the last hash.
+async fn insert_events(
+    tx: &mut Transaction<'_, Any>,
+    case_id: uuid::Uuid,
+    after_seq: u64,
+    prev: &str,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    events: &[Event],
+) -> Result<String, StoreError> {
+    let mut prev = prev.to_string();
+    for (i, e) in events.iter().enumerate() {
+        let rec = EventRecord::seal(case_id, after_seq + 1 + i as u64, at, actor.clone(), e.clone(), &prev);
+        sqlx::query(
+            "INSERT INTO case_events (case_id, seq, at, kind, actor, payload, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(case_id.to_string())
+        .bind(rec.seq as i64)
+        .bind(millis(rec.at))
+        .bind(e.name())
+        .bind(serde_json::to_string(&rec.actor)?)
+        .bind(serde_json::to_string(&rec.event)?)
+        .bind(rec.prev_hash.clone())
+        .bind(rec.hash.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict
+            } else {
+                e.into()
+            }
+        })?;
+        prev = rec.hash;
+    }
+    Ok(prev)
+}
