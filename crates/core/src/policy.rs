@@ -114,6 +114,7 @@ pub struct RatingPolicy {
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RatingOption {
     pub code: String,

@@ -324,3 +324,55 @@ impl Directory {
         self.nearest_unit(parent, UnitKind::PetitionOffice)
     }
 }
+
+/// The topic taxonomy shipped with minsheng (three levels; see `data/topics.csv`).
+pub const SHIPPED_TOPICS: &str = include_str!("../data/topics.csv");
+
+/// Parses a topic file: `code,parent,name_zh,name_en` lines, `#` comments, one header line.
+/// An empty English name falls back to the Chinese one.
+pub fn parse_topics(text: &str) -> Result<Vec<Topic>, DomainError> {
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+    {
+        if i == 0 && line.starts_with("code,") {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != 4 || f[0].is_empty() || f[2].is_empty() {
+            return Err(DomainError::invalid(
+                "topics",
+                format!("第{}行应为 code,parent,name_zh,name_en", i + 1),
+                format!("line {} must be code,parent,name_zh,name_en", i + 1),
+            ));
+        }
+        out.push(Topic {
+            code: f[0].to_string(),
+            parent: (!f[1].is_empty()).then(|| f[1].to_string()),
+            name_zh: f[2].to_string(),
+            name_en: if f[3].is_empty() { f[2] } else { f[3] }.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+pub fn shipped_topics() -> Vec<Topic> {
+    parse_topics(SHIPPED_TOPICS).expect("the shipped topic file is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_topics_form_a_tree() {
+        let topics = shipped_topics();
+        assert_eq!(topics.iter().filter(|t| t.parent.is_none()).count(), 15);
+        assert!(topics.len() > 600);
+        let d = Directory::new(vec![], vec![], topics, vec![]).unwrap();
+        assert_eq!(d.topic_chain("010101"), vec!["01", "0101", "010101"]);
+    }
+}

@@ -1,7 +1,7 @@
 //! Regions, units, topics and the dispatch catalogue.
 
-use crate::error::StoreError;
 use crate::Store;
+use crate::error::StoreError;
 use minsheng_core::region::{Directory, DispatchRule, Level, Region, Topic, Unit, UnitKind};
 
 impl Store {

@@ -147,7 +147,10 @@ impl Store {
 
     /// Appends events to a case through the group committer, if its version is still
     /// `expected_version`; returns once durable.
-    pub async fn append(&self, op: AppendEvents) -> Result<minsheng_core::workflow::CaseState, StoreError> {
+    pub async fn append(
+        &self,
+        op: AppendEvents,
+    ) -> Result<minsheng_core::workflow::CaseState, StoreError> {
         self.writer.append(op).await
     }
 

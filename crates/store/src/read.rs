@@ -191,8 +191,9 @@ impl Store {
         }
         let limit = f.limit.clamp(1, 200);
         let pl = q.bind(Arg::Int(i64::from(limit) + 1));
-        q.text
-            .push_str(&format!(" ORDER BY c.registered_at DESC, c.id DESC LIMIT {pl}"));
+        q.text.push_str(&format!(
+            " ORDER BY c.registered_at DESC, c.id DESC LIMIT {pl}"
+        ));
 
         let mut query = sqlx::query_as::<_, (String, i64, String)>(AssertSqlSafe(q.text));
         for a in q.args {
@@ -255,7 +256,12 @@ impl Store {
 
     /// Decrypts a petitioner's record.
     pub async fn petitioner(&self, id: uuid::Uuid) -> Result<Option<PetitionerRecord>, StoreError> {
-        type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+        type Row = (
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+        );
         let row: Option<Row> = sqlx::query_as(
             "SELECT name_enc, phone_enc, id_enc, address_enc FROM petitioners WHERE id = $1",
         )
@@ -281,6 +287,21 @@ impl Store {
         }))
     }
 
+    /// The case's query code in clear (to hand it out again to its petitioner).
+    pub async fn query_code(&self, id: uuid::Uuid) -> Result<Option<String>, StoreError> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT query_code_enc FROM cases WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(b,)| {
+            self.sealer
+                .open("query_code", &b)
+                .map_err(|e| StoreError::Crypto(e.to_string()))
+        })
+        .transpose()
+    }
+
     pub async fn count_cases(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
             .fetch_one(&self.pool)
@@ -290,7 +311,15 @@ impl Store {
 }
 
 pub(crate) fn record_from_row(
-    (case_id, seq, at, actor, payload, prev_hash, hash): (String, i64, i64, String, String, String, String),
+    (case_id, seq, at, actor, payload, prev_hash, hash): (
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+    ),
 ) -> Result<EventRecord, StoreError> {
     let actor: Actor = serde_json::from_str(&actor)?;
     let event: Event = serde_json::from_str(&payload)?;

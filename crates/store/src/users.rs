@@ -26,7 +26,16 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
-type UserRow = (String, String, String, String, String, Option<String>, i64, i64);
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
 
 fn user_from_row(
     (id, username, display_name, password_hash, role, unit, active, created_at): UserRow,

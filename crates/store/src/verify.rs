@@ -1,8 +1,8 @@
 //! Re-walks every hash chain (`minsheng verify`).
 
+use crate::Store;
 use crate::error::StoreError;
 use crate::read::record_from_row;
-use crate::Store;
 use minsheng_core::event::{EventRecord, verify_chain};
 
 #[derive(Debug, Clone)]

@@ -56,6 +56,8 @@ pub struct CreateCase {
     pub state: CaseState,
     pub due: Option<Due>,
     pub petitioner: NewPetitioner,
+    /// The query code in clear: stored sealed so it can be handed out again.
+    pub query_code: String,
     pub idempotency: Option<IdempotencyKey>,
 }
 
@@ -86,11 +88,18 @@ struct SealedCreate {
     id_enc: Option<Vec<u8>>,
     id_hash: Option<String>,
     address_enc: Option<Vec<u8>>,
+    query_code_enc: Vec<u8>,
 }
 
 enum Op {
-    Create(Box<SealedCreate>, oneshot::Sender<Result<Created, StoreError>>),
-    Append(Box<AppendEvents>, oneshot::Sender<Result<CaseState, StoreError>>),
+    Create(
+        Box<SealedCreate>,
+        oneshot::Sender<Result<Created, StoreError>>,
+    ),
+    Append(
+        Box<AppendEvents>,
+        oneshot::Sender<Result<CaseState, StoreError>>,
+    ),
 }
 
 #[derive(Clone)]
@@ -110,7 +119,9 @@ impl Handle {
         let s = &self.sealer;
         let p = &op.petitioner;
         let seal = |field: &str, v: Option<&str>| -> Result<Option<Vec<u8>>, StoreError> {
-            v.map(|v| s.seal(field, v)).transpose().map_err(StoreError::from)
+            v.map(|v| s.seal(field, v))
+                .transpose()
+                .map_err(StoreError::from)
         };
         let sealed = SealedCreate {
             name_enc: seal("name", p.name.as_deref())?,
@@ -122,6 +133,7 @@ impl Handle {
                 .as_ref()
                 .map(|v| s.blind_index("id_number", v.as_str())),
             address_enc: seal("address", p.address.as_deref())?,
+            query_code_enc: s.seal("query_code", &op.query_code)?,
             op,
         };
         let (reply, rx) = oneshot::channel();
@@ -274,9 +286,9 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
     let json = serde_json::to_string(&state)?;
     sqlx::query(
         "INSERT INTO cases (id, number, flow, kind, channel, status, title, topic, region, office_unit, \
-         current_unit, accused_unit, petitioner_id, phone_hash, query_code_hash, registered_at, updated_at, \
-         due_at, due_kind, closed_at, version, last_hash, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+         current_unit, accused_unit, petitioner_id, phone_hash, query_code_hash, query_code_enc, registered_at, \
+         updated_at, due_at, due_kind, closed_at, version, last_hash, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
     )
     .bind(op.case_id.to_string())
     .bind(number)
@@ -293,6 +305,7 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
     .bind(op.petitioner.id.to_string())
     .bind(c.phone_hash.clone())
     .bind(state.query_code_hash.clone())
+    .bind(c.query_code_enc.clone())
     .bind(millis(state.registered_at))
     .bind(millis(state.updated_at))
     .bind(op.due.as_ref().map(|d| millis(d.due)))
@@ -408,7 +421,14 @@ async fn insert_events(
 ) -> Result<String, StoreError> {
     let mut prev = prev.to_string();
     for (i, e) in events.iter().enumerate() {
-        let rec = EventRecord::seal(case_id, after_seq + 1 + i as u64, at, actor.clone(), e.clone(), &prev);
+        let rec = EventRecord::seal(
+            case_id,
+            after_seq + 1 + i as u64,
+            at,
+            actor.clone(),
+            e.clone(),
+            &prev,
+        );
         sqlx::query(
             "INSERT INTO case_events (case_id, seq, at, kind, actor, payload, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

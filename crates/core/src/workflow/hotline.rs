@@ -119,6 +119,7 @@ pub(super) fn decide(
                 rating: rating.clone(),
                 resolved: *resolved,
                 note: text("note", note, 0, 2000)?,
+                unsatisfied,
             }];
             if !unsatisfied {
                 events.push(Event::Closed {

@@ -299,6 +299,8 @@ pub enum Event {
         rating: String,
         resolved: bool,
         note: String,
+        /// Decided with the policy's rating options (rated unsatisfied, or not resolved).
+        unsatisfied: bool,
     },
     Reopened {
         reason: String,
@@ -520,12 +522,15 @@ impl CaseState {
         self.extensions.iter().map(|e| e.days).sum()
     }
 
-    /// Rating stage name for the current answer.
+    /// Rating stage name for the current answer: the latest decided stage.
     pub fn rating_stage(&self) -> &'static str {
-        match self.status {
-            Status::Reviewed => "review",
-            Status::Final if self.rereview.is_some() => "rereview",
-            _ => "handling",
+        let decided = |r: &Option<ReviewStage>| r.as_ref().is_some_and(|r| r.decided_at.is_some());
+        if decided(&self.rereview) {
+            "rereview"
+        } else if decided(&self.review) {
+            "review"
+        } else {
+            "handling"
         }
     }
 }
@@ -674,14 +679,16 @@ pub fn apply(
             s.replied_at = Some(at);
         }
         Event::FollowedUp {
-            rating, resolved, ..
+            rating,
+            unsatisfied,
+            ..
         } => {
             s.ratings.push(RatingRecord {
                 rating: rating.clone(),
                 stage: "followup".into(),
                 at,
             });
-            s.last_followup_unsatisfied = !resolved || rating == "unsatisfied";
+            s.last_followup_unsatisfied = *unsatisfied;
         }
         Event::Reopened { .. } => {
             s.reopen_count += 1;
@@ -690,13 +697,18 @@ pub fn apply(
             s.reply = None;
             s.replied_at = None;
             s.last_followup_unsatisfied = false;
-            let unit = s
-                .units_involved
-                .iter()
-                .rev()
-                .find(|u| **u != s.reg.office_unit)
-                .cloned()
-                .unwrap_or_else(|| s.reg.office_unit.clone());
+            // Back to the unit that replied (the current one); `units_involved` keeps first-seen
+            // order, so after re-dispatch A → B → A its last entry is B, not A.
+            let unit = if s.current_unit != s.reg.office_unit {
+                s.current_unit.clone()
+            } else {
+                s.units_involved
+                    .iter()
+                    .rev()
+                    .find(|u| **u != s.reg.office_unit)
+                    .cloned()
+                    .unwrap_or_else(|| s.reg.office_unit.clone())
+            };
             s.move_to(&unit, at);
         }
         Event::Closed { reason } => {

@@ -127,7 +127,7 @@ pub(super) fn decide(
                     ),
                 ));
             }
-            if *days == 0 || s.extension_days() + days > max {
+            if *days == 0 || s.extension_days().saturating_add(*days) > max {
                 return Err(DomainError::rule(
                     "extension_too_long",
                     "《信访工作条例》第三十四条",

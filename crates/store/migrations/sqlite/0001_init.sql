@@ -73,6 +73,7 @@ CREATE TABLE cases (
     petitioner_id TEXT NOT NULL,
     phone_hash TEXT,
     query_code_hash TEXT NOT NULL,
+    query_code_enc BLOB NOT NULL,
     registered_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     due_at BIGINT,

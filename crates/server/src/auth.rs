@@ -1,0 +1,154 @@
+//! Staff authentication: argon2 password hashes, opaque bearer tokens (kept only as SHA-256
+//! hashes), the same token in an HttpOnly session cookie for browsers.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use minsheng_core::access::Actor;
+use minsheng_store::UserRecord;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "ms_session";
+pub const TOKEN_DAYS: i64 = 7;
+
+/// Argon2id cost. Production uses the library defaults (19 MiB, 2 passes); tests use a cheap set.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordParams {
+    pub m_cost_kib: u32,
+    pub t_cost: u32,
+}
+
+impl Default for PasswordParams {
+    fn default() -> Self {
+        PasswordParams {
+            m_cost_kib: Params::DEFAULT_M_COST,
+            t_cost: Params::DEFAULT_T_COST,
+        }
+    }
+}
+
+impl PasswordParams {
+    pub fn cheap() -> Self {
+        PasswordParams {
+            m_cost_kib: 256,
+            t_cost: 1,
+        }
+    }
+
+    fn argon(self) -> Result<Argon2<'static>, ApiError> {
+        let params = Params::new(self.m_cost_kib, self.t_cost, 1, None)
+            .map_err(|e| ApiError::Internal(format!("argon2 params: {e}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
+
+/// Hashes a password off the async threads.
+pub async fn hash_password(params: PasswordParams, password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let argon = params.argon()?;
+        argon
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// Verifies a password against a stored hash off the async threads.
+pub async fn verify_password(stored: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let Ok(parsed) = PasswordHash::new(&stored) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Password rules for staff accounts.
+pub fn check_password_strength(pw: &str) -> Result<(), ApiError> {
+    let n = pw.chars().count();
+    if !(10..=128).contains(&n) {
+        return Err(ApiError::bad(
+            "weak_password",
+            "密码长度应为10到128个字符",
+            "A password needs 10 to 128 characters",
+        ));
+    }
+    Ok(())
+}
+
+pub fn new_token() -> Result<String, ApiError> {
+    let bytes: [u8; 32] =
+        minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(format!("ms_{}", hex::encode(bytes)))
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// An authenticated staff member.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub user: UserRecord,
+    pub token_hash: String,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.display_name.clone(),
+            role: self.user.role,
+            unit: self.user.unit.clone(),
+        }
+    }
+}
+
+fn bearer_or_cookie(parts: &Parts) -> Option<String> {
+    if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION)
+        && let Ok(v) = h.to_str()
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_string());
+    }
+    for h in parts.headers.get_all(axum::http::header::COOKIE) {
+        let Ok(v) = h.to_str() else { continue };
+        for pair in v.split(';') {
+            if let Some((k, val)) = pair.trim().split_once('=')
+                && k == SESSION_COOKIE
+            {
+                return Some(val.to_string());
+            }
+        }
+    }
+    None
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_or_cookie(parts).ok_or(ApiError::Unauthenticated)?;
+        if token.len() > 200 {
+            return Err(ApiError::Unauthenticated);
+        }
+        let hash = token_hash(&token);
+        let user = state
+            .store
+            .user_by_token(&hash)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Staff {
+            user,
+            token_hash: hash,
+        })
+    }
+}

@@ -1,0 +1,145 @@
+//! One error type for the HTTP edge: every failure becomes a status code and a JSON body
+//! `{"code", "message_zh", "message_en"}` (plus the article when a rule refused).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use minsheng_core::DomainError;
+use minsheng_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("bad request: {en}")]
+    BadRequest {
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, ErrorBody) {
+        let body = |code: &str, zh: String, en: String| ErrorBody {
+            code: code.to_string(),
+            message_zh: zh,
+            message_en: en,
+            article: None,
+        };
+        match self {
+            ApiError::Domain(e) => {
+                let status = match e {
+                    DomainError::NotAllowedInState { .. } => StatusCode::CONFLICT,
+                    DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                    DomainError::Unknown { what: "case", .. } => StatusCode::NOT_FOUND,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                let mut b = body(e.code(), e.message_zh(), e.message_en());
+                if let DomainError::Rule { article, .. } = e {
+                    b.article = Some(article.to_string());
+                }
+                (status, b)
+            }
+            ApiError::Store(StoreError::Conflict) => (
+                StatusCode::CONFLICT,
+                body(
+                    "concurrent_change",
+                    "该事项刚被他人更新，请刷新后重试".into(),
+                    "The case was just changed by someone else; reload and try again".into(),
+                ),
+            ),
+            ApiError::Store(StoreError::IdempotencyMismatch) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                body(
+                    "idempotency_key_reused",
+                    "该幂等键已用于另一份不同的请求".into(),
+                    "This Idempotency-Key was already used for a different request".into(),
+                ),
+            ),
+            ApiError::Store(StoreError::Duplicate(what)) => (
+                StatusCode::CONFLICT,
+                body(
+                    "duplicate",
+                    format!("已存在相同的{what}"),
+                    format!("A {what} with this value already exists"),
+                ),
+            ),
+            ApiError::Store(StoreError::NotFound) | ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                body(
+                    "not_found",
+                    "未找到该资源，或您无权查看".into(),
+                    "Not found, or you may not see it".into(),
+                ),
+            ),
+            ApiError::BadRequest { code, zh, en } => {
+                (StatusCode::BAD_REQUEST, body(code, zh.clone(), en.clone()))
+            }
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                body(
+                    "unauthenticated",
+                    "请先登录".into(),
+                    "Please sign in first".into(),
+                ),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "forbidden",
+                    "您无权执行该操作".into(),
+                    "You are not allowed to do this".into(),
+                ),
+            ),
+            ApiError::Store(_) | ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                body(
+                    "internal_error",
+                    "服务器内部错误，已记录，请稍后再试".into(),
+                    "Internal error; it has been logged, please try again later".into(),
+                ),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,419 @@
+//! The case service: turns API input into commands, gathers what the decider needs from the
+//! store (earlier matters, current state), decides, and appends. Rules stay in core.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use minsheng_core::access::{self, Actor, Role};
+use minsheng_core::case::*;
+use minsheng_core::deadline;
+use minsheng_core::ids;
+use minsheng_core::petitioner::{IdNumber, Phone, clean_text, mask_name};
+use minsheng_core::region::UnitKind;
+use minsheng_core::workflow::{
+    self, CaseState, Command, Context, PriorCase, PriorMatters, Registration,
+};
+use minsheng_store::{
+    AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner, StoreError,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Now, truncated to the millisecond precision the store keeps, so projections equal replays.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PetitionerInput {
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub organisation: bool,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A new case as submitted through the API.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaseInput {
+    pub channel: Channel,
+    #[serde(default)]
+    pub flow: Option<Flow>,
+    pub kind: CaseKind,
+    #[serde(default)]
+    pub urgent: bool,
+    pub title: String,
+    pub request: String,
+    #[serde(default)]
+    pub facts_reasons: String,
+    pub topic: String,
+    pub location: Location,
+    pub petitioner: PetitionerInput,
+    #[serde(default = "one")]
+    pub group_size: u32,
+    #[serde(default = "one")]
+    pub representatives: u32,
+    /// Receiving unit; defaults to the staff member's unit, or for online submissions to the
+    /// petition office where the matter is.
+    #[serde(default)]
+    pub office_unit: Option<String>,
+    #[serde(default)]
+    pub accused_unit: Option<String>,
+    #[serde(default)]
+    pub about_officials: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+struct Person {
+    reference: PetitionerRef,
+    record: NewPetitioner,
+    phone: Option<Phone>,
+    id_number: Option<IdNumber>,
+}
+
+fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
+    let id = uuid::Uuid::now_v7();
+    if p.anonymous {
+        if p.name.is_some() || p.id_number.is_some() || p.address.is_some() || p.phone.is_some() {
+            return Err(minsheng_core::DomainError::invalid(
+                "petitioner",
+                "匿名反映时不登记姓名、电话、身份证号和住址",
+                "an anonymous report records no name, phone, ID number or address",
+            )
+            .into());
+        }
+        return Ok(Person {
+            reference: PetitionerRef {
+                id,
+                anonymous: true,
+                name_masked: "匿名".into(),
+                phone_masked: None,
+                organisation: false,
+            },
+            record: NewPetitioner {
+                id,
+                name: None,
+                phone: None,
+                id_number: None,
+                address: None,
+            },
+            phone: None,
+            id_number: None,
+        });
+    }
+    let name = clean_text("petitioner.name", p.name.as_deref().unwrap_or(""), 1, 100)?;
+    let phone = p
+        .phone
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(Phone::parse)
+        .transpose()?;
+    let id_number = p
+        .id_number
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(IdNumber::parse)
+        .transpose()?;
+    let address = p
+        .address
+        .as_deref()
+        .map(|a| clean_text("petitioner.address", a, 0, 300))
+        .transpose()?
+        .filter(|a| !a.is_empty());
+    if phone.is_none() && address.is_none() {
+        return Err(minsheng_core::DomainError::invalid(
+            "petitioner",
+            "请留下电话或住址，以便告知办理情况（《信访工作条例》第十九条）",
+            "give a phone number or an address so we can tell you the outcome (Art. 19)",
+        )
+        .into());
+    }
+    Ok(Person {
+        reference: PetitionerRef {
+            id,
+            anonymous: false,
+            name_masked: if p.organisation {
+                name.clone()
+            } else {
+                mask_name(&name)
+            },
+            phone_masked: phone.as_ref().map(Phone::masked),
+            organisation: p.organisation,
+        },
+        record: NewPetitioner {
+            id,
+            name: Some(name),
+            phone: phone.clone(),
+            id_number: id_number.clone(),
+            address,
+        },
+        phone,
+        id_number,
+    })
+}
+
+/// The outcome of a registration.
+pub struct Registered {
+    pub case: CaseState,
+    pub query_code: Option<String>,
+    pub new: bool,
+}
+
+pub async fn register(
+    st: &AppState,
+    actor: &Actor,
+    input: NewCaseInput,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<Registered> {
+    let dir = st.directory();
+    let person = parse_person(&input.petitioner)?;
+    let office_unit = match (&input.office_unit, actor.role) {
+        (Some(u), _) => u.clone(),
+        (None, Role::Intake | Role::Coordinator) => {
+            actor.unit.clone().ok_or(ApiError::Forbidden)?
+        }
+        (None, _) => {
+            dir.region(&input.location.region)?;
+            dir.nearest_unit(&input.location.region, UnitKind::PetitionOffice)
+                .map(|u| u.id.clone())
+                .ok_or_else(|| {
+                    minsheng_core::DomainError::invalid(
+                        "office_unit",
+                        "该地区没有信访部门，请指定受理单位",
+                        "no petition office covers this region; name the receiving unit",
+                    )
+                })?
+        }
+    };
+    let code_bytes: [u8; ids::QUERY_CODE_LEN] =
+        minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let query_code = ids::query_code_from_random(&code_bytes);
+    let at = now();
+    let policy = st.policy_for_region(&input.location.region);
+    let prior = prior_matters(st, &person, &input, at).await?;
+    let registration = Registration {
+        channel: input.channel,
+        flow: input.flow,
+        kind: input.kind,
+        urgent: input.urgent,
+        title: input.title,
+        request: input.request,
+        facts_reasons: input.facts_reasons,
+        topic: input.topic,
+        location: input.location,
+        petitioner: person.reference,
+        group_size: input.group_size,
+        representatives: input.representatives,
+        office_unit,
+        accused_unit: input.accused_unit,
+        about_officials: input.about_officials,
+        query_code_hash: ids::query_code_hash(&query_code),
+        prior,
+    };
+    let ctx = Context {
+        policy: &policy,
+        calendar: &st.calendar,
+        directory: &dir,
+        actor,
+        now: at,
+    };
+    let events = workflow::decide(None, &Command::Register(Box::new(registration)), &ctx)?;
+    let case_id = uuid::Uuid::now_v7();
+    let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
+        .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
+    let due = deadline::current_duty(&state, &policy, &st.calendar);
+    let created = st
+        .store
+        .create_case(CreateCase {
+            case_id,
+            at,
+            actor: actor.clone(),
+            events,
+            state,
+            due,
+            petitioner: person.record,
+            query_code: query_code.clone(),
+            idempotency,
+        })
+        .await?;
+    Ok(match created {
+        Created::New(case) => Registered {
+            case,
+            query_code: Some(query_code),
+            new: true,
+        },
+        Created::Existing(case) => {
+            let code = st.store.query_code(case.id).await?;
+            Registered {
+                case,
+                query_code: code,
+                new: false,
+            }
+        }
+    })
+}
+
+/// Earlier matters of the same person on the same topic and facts (Arts. 19 ¶3, 36 ¶3).
+async fn prior_matters(
+    st: &AppState,
+    person: &Person,
+    input: &NewCaseInput,
+    now: DateTime<Utc>,
+) -> ApiResult<PriorMatters> {
+    let phone_hash = person.phone.as_ref().map(|p| st.store.phone_index(p));
+    let id_hash = person.id_number.as_ref().map(|i| st.store.id_index(i));
+    if phone_hash.is_none() && id_hash.is_none() {
+        return Ok(PriorMatters::default());
+    }
+    let cases = st
+        .store
+        .cases_of_person(phone_hash.as_deref(), id_hash.as_deref())
+        .await?;
+    let text = format!("{}{}", input.request, input.facts_reasons);
+    let mut prior = PriorMatters::default();
+    for c in cases
+        .iter()
+        .filter(|c| c.topic == input.topic && c.flow == Flow::Petition)
+    {
+        if !minsheng_text::same_matter(&text, &format!("{}{}", c.request, c.facts_reasons)) {
+            continue;
+        }
+        let decided_rereview = c.rereview.as_ref().is_some_and(|r| r.decided_at.is_some());
+        if c.status == Status::Final && decided_rereview && prior.final_same_matter.is_none() {
+            prior.final_same_matter = Some(PriorCase {
+                id: c.id,
+                number: c.number.clone(),
+                unit: c.current_unit.clone(),
+                within_time_limit: false,
+            });
+        }
+        if c.status == Status::Handling && prior.pending_same_matter.is_none() {
+            let policy = st.policy_for_region(&c.location.region);
+            let within =
+                deadline::current_duty(c, &policy, &st.calendar).is_some_and(|d| d.due > now);
+            prior.pending_same_matter = Some(PriorCase {
+                id: c.id,
+                number: c.number.clone(),
+                unit: c.current_unit.clone(),
+                within_time_limit: within,
+            });
+        }
+    }
+    Ok(prior)
+}
+
+/// Runs a command against a case, re-reading and deciding again if someone else got there first.
+pub async fn execute(
+    st: &AppState,
+    actor: &Actor,
+    mut case: CaseState,
+    command: &Command,
+) -> ApiResult<CaseState> {
+    if matches!(command, Command::Register(_)) {
+        return Err(ApiError::bad(
+            "register_via_create",
+            "新事项请通过登记接口提交",
+            "Register new cases through the create endpoint",
+        ));
+    }
+    for _attempt in 0..3 {
+        let at = now();
+        let dir = st.directory();
+        let policy = st.policy_for_region(&case.location.region);
+        let ctx = Context {
+            policy: &policy,
+            calendar: &st.calendar,
+            directory: &dir,
+            actor,
+            now: at,
+        };
+        let events = workflow::decide(Some(&case), command, &ctx)?;
+        let mut next = case.clone();
+        for e in &events {
+            next = workflow::apply(Some(next), case.id, at, e)
+                .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
+        }
+        let due = deadline::current_duty(&next, &policy, &st.calendar);
+        match st
+            .store
+            .append(AppendEvents {
+                case_id: case.id,
+                expected_version: case.version,
+                at,
+                actor: actor.clone(),
+                events,
+                state: next,
+                due,
+            })
+            .await
+        {
+            Ok(s) => return Ok(s),
+            Err(StoreError::Conflict) => {
+                case = st
+                    .store
+                    .get_case(case.id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// Loads a case by id or number if this staff member may see it; 404 otherwise, so that
+/// existence is not disclosed.
+pub async fn load_visible(st: &AppState, actor: &Actor, key: &str) -> ApiResult<CaseState> {
+    let case = match uuid::Uuid::parse_str(key) {
+        Ok(id) => st.store.get_case(id).await?,
+        Err(_) if key.len() <= 32 => st.store.get_case_by_number(key).await?,
+        Err(_) => None,
+    };
+    match case {
+        Some(c) if access::can_view(actor, &c) => Ok(c),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Finds a citizen's case by query code and, when a phone is on file, its last four digits.
+pub async fn load_for_citizen(st: &AppState, code: &str, last4: &str) -> ApiResult<CaseState> {
+    let code = ids::parse_query_code(code)?;
+    let case = st
+        .store
+        .case_by_query_code(&ids::query_code_hash(&code))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let record = st
+        .store
+        .petitioner(case.petitioner.id)
+        .await?
+        .unwrap_or_default();
+    let expected = record
+        .phone
+        .as_deref()
+        .map(|p| &p[p.len().saturating_sub(4)..])
+        .unwrap_or("");
+    let given = last4.trim();
+    if expected.as_bytes().len() != given.as_bytes().len()
+        || !expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(true, |ok, (a, b)| ok & (a == b))
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(case)
+}
