@@ -1,1 +1,100 @@
-fn main() {}
+//! `minsheng`: the one binary. Subcommands live in their own files.
+
+mod demo;
+mod serve;
+mod setup;
+mod users;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "minsheng", version, about = "民声 minsheng — petitions, 12345 hotline and people's suggestions in one service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(serve::Args),
+    /// Fill a fresh database with a generated demo province, users and cases.
+    Demo(demo::Args),
+    /// Manage staff users.
+    Users {
+        #[command(subcommand)]
+        command: users::Command,
+    },
+    /// Re-walk every case's hash chain; exits non-zero naming the first altered event of each case.
+    Verify(setup::StoreArgs),
+    /// Policy files.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file (numbers, units, overrides) without starting anything.
+    Check { file: std::path::PathBuf },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Serve(a) => serve::run(a).await,
+            Command::Demo(a) => demo::run(a).await,
+            Command::Users { command } => users::run(command).await,
+            Command::Verify(a) => verify::run(a).await,
+            Command::Policy {
+                command: PolicyCommand::Check { file },
+            } => policy_check(&file),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn policy_check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)?;
+    match minsheng_core::policy::Policy::from_toml(&text) {
+        Ok(p) => {
+            println!(
+                "政策文件有效 / policy is valid: {} ({} regional override(s))",
+                file.display(),
+                p.overrides().len()
+            );
+            for o in p.overrides() {
+                println!("  - {} ({})", o.name, o.region);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}\n{}", e.message_zh(), e.message_en());
+            Ok(ExitCode::from(2))
+        }
+    }
+}

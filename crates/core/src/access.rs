@@ -2,6 +2,7 @@
 
 use crate::case::{CaseKind, Status};
 use crate::error::DomainError;
+use crate::region::Directory;
 use crate::workflow::CaseState;
 use serde::{Deserialize, Serialize};
 
@@ -116,23 +117,27 @@ impl Actor {
     }
 }
 
-/// May this staff member open the case at all? Handlers see only cases their unit holds or has
-/// held; everyone else on the staff side sees all cases. Units accused in an accusation never
-/// see it (信访工作条例 Art. 30), whatever else holds.
-pub fn can_view(actor: &Actor, case: &CaseState) -> bool {
+/// May this staff member open the case at all? Units accused in an accusation never see it
+/// (信访工作条例 Art. 30), whatever else holds. Supervisors and admins see every case; intake
+/// and coordinators see cases located in their unit's region or held by their unit at some
+/// point (属地管理); handlers only cases their unit holds or has held.
+pub fn can_view(actor: &Actor, case: &CaseState, dir: &Directory) -> bool {
+    if case.kind == CaseKind::Accusation && is_accused(actor, case) {
+        return false;
+    }
+    let involved = |unit: &str| case.units_involved.iter().any(|u| u == unit);
     match actor.role {
-        Role::Admin | Role::Supervisor | Role::Coordinator | Role::Intake => {
-            !(case.kind == CaseKind::Accusation && is_accused(actor, case))
-        }
-        Role::Handler => {
+        Role::Admin | Role::Supervisor => true,
+        Role::Coordinator | Role::Intake => {
             let Some(unit) = actor.unit.as_deref() else {
                 return false;
             };
-            if case.kind == CaseKind::Accusation && is_accused(actor, case) {
-                return false;
-            }
-            case.current_unit == unit || case.units_involved.iter().any(|u| u == unit)
+            involved(unit)
+                || dir
+                    .unit(unit)
+                    .is_ok_and(|u| dir.is_within(&case.location.region, &u.region))
         }
+        Role::Handler => actor.unit.as_deref().is_some_and(involved),
         Role::Citizen | Role::System => false,
     }
 }
@@ -164,8 +169,8 @@ pub fn petitioner_visibility(actor: &Actor, case: &CaseState) -> PetitionerVisib
 
 /// May the actor reveal a masked personal field (an audited event)? Staff who deal with the
 /// petitioner may; supervisors and admins read masked data only; the accused never.
-pub fn can_reveal(actor: &Actor, case: &CaseState) -> bool {
-    if !can_view(actor, case)
+pub fn can_reveal(actor: &Actor, case: &CaseState, dir: &Directory) -> bool {
+    if !can_view(actor, case, dir)
         || petitioner_visibility(actor, case) == PetitionerVisibility::Withheld
     {
         return false;

@@ -1445,6 +1445,7 @@ fn accusation(accused: &str, about_officials: bool) -> Case {
 #[test]
 fn accusations_never_reach_the_accused() {
     let now = "2026-03-03 10:00";
+    let dir = &WORLD.dir;
     let c = accusation(DEPT, false);
     let to = |unit| transfer(unit, TransferMode::Transfer);
     c.refuse(&coord(COUNTY), now, &to(DEPT), "accused_unit_forbidden");
@@ -1455,18 +1456,18 @@ fn accusations_never_reach_the_accused() {
     c.ok(&coord(COUNTY), now, to(DISC));
     c.at(Status::AwaitingAcceptance, DISC);
     for accused in [handler(TOWN), coord(TOWN), intake(TOWN)] {
-        assert!(!access::can_view(&accused, &c.state), "{}", accused.name);
+        assert!(!access::can_view(&accused, &c.state, dir), "{}", accused.name);
         let seen = access::petitioner_visibility(&accused, &c.state);
         assert_eq!(seen, PetitionerVisibility::Withheld);
-        assert!(!access::can_reveal(&accused, &c.state));
+        assert!(!access::can_reveal(&accused, &c.state, dir));
     }
     c.refuse(&handler(TOWN), now, &reveal(), "forbidden");
-    assert!(access::can_view(&handler(DISC), &c.state));
+    assert!(access::can_view(&handler(DISC), &c.state, dir));
     let seen = access::petitioner_visibility(&handler(DISC), &c.state);
     assert_eq!(seen, PetitionerVisibility::Masked);
     assert!(c.try_cmd(&handler(DISC), t(now), &reveal()).is_ok());
     assert!(
-        !access::can_view(&handler(DEPT), &c.state),
+        !access::can_view(&handler(DEPT), &c.state, dir),
         "never involved"
     );
 }

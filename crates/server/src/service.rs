@@ -383,7 +383,7 @@ pub async fn load_visible(st: &AppState, actor: &Actor, key: &str) -> ApiResult<
         Err(_) => None,
     };
     match case {
-        Some(c) if access::can_view(actor, &c) => Ok(c),
+        Some(c) if access::can_view(actor, &c, &st.directory()) => Ok(c),
         _ => Err(ApiError::NotFound),
     }
 }

@@ -14,6 +14,9 @@ pub enum Scope {
     All,
     /// Cases the unit holds or has held, never accusations against it.
     Unit(String),
+    /// Cases located in these regions or held by the unit at some point, never accusations
+    /// against the unit.
+    Local { unit: String, regions: Vec<String> },
 }
 
 /// List filters; every field narrows.
@@ -148,12 +151,31 @@ impl Store {
     /// Cases filtered and paged by registration time, newest first.
     pub async fn list_cases(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage, StoreError> {
         let mut q = Sql::new("SELECT c.state, c.registered_at, c.id FROM cases c WHERE 1 = 1");
-        if let Scope::Unit(u) = scope {
-            let p = q.bind(Arg::Text(u.clone()));
-            q.and(&format!(
-                "c.id IN (SELECT case_id FROM case_units WHERE unit = {p}) \
-                 AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
-            ));
+        match scope {
+            Scope::All => {}
+            Scope::Unit(u) => {
+                let p = q.bind(Arg::Text(u.clone()));
+                q.and(&format!(
+                    "c.id IN (SELECT case_id FROM case_units WHERE unit = {p}) \
+                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
+                ));
+            }
+            Scope::Local { unit, regions } => {
+                let p = q.bind(Arg::Text(unit.clone()));
+                let ph: Vec<String> = regions
+                    .iter()
+                    .map(|r| q.bind(Arg::Text(r.clone())))
+                    .collect();
+                let in_regions = if ph.is_empty() {
+                    "1 = 0".to_string()
+                } else {
+                    format!("c.region IN ({})", ph.join(", "))
+                };
+                q.and(&format!(
+                    "({in_regions} OR c.id IN (SELECT case_id FROM case_units WHERE unit = {p})) \
+                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
+                ));
+            }
         }
         for (col, v) in [
             ("c.status", &f.status),

@@ -771,7 +771,7 @@ pub fn decide(
                     ));
                 }
             };
-            if !crate::access::can_reveal(ctx.actor, s) {
+            if !crate::access::can_reveal(ctx.actor, s, ctx.directory) {
                 return Err(DomainError::Forbidden {
                     command: "reveal_personal_data",
                 });

@@ -129,6 +129,18 @@ pub async fn list(
     let dir = st.directory();
     let scope = match actor.role {
         Role::Handler => Scope::Unit(actor.unit.clone().ok_or(ApiError::Forbidden)?),
+        Role::Intake | Role::Coordinator => {
+            let unit = actor.unit.clone().ok_or(ApiError::Forbidden)?;
+            let home = dir.unit(&unit)?.region.clone();
+            Scope::Local {
+                regions: dir
+                    .regions()
+                    .filter(|r| dir.is_within(&r.code, &home))
+                    .map(|r| r.code.clone())
+                    .collect(),
+                unit,
+            }
+        }
         _ => Scope::All,
     };
     if let Some(s) = &p.status {
@@ -202,7 +214,7 @@ pub async fn list(
     let items = page
         .items
         .iter()
-        .filter(|c| access::can_view(&actor, c))
+        .filter(|c| access::can_view(&actor, c, &dir))
         .map(|c| views::case_summary(&st, &dir, &actor, c))
         .collect();
     Ok(axum::Json(CaseList {
@@ -343,7 +355,7 @@ pub async fn by_phone(
     Ok(axum::Json(
         cases
             .iter()
-            .filter(|c| access::can_view(&actor, c))
+            .filter(|c| access::can_view(&actor, c, &dir))
             .map(|c| views::case_summary(&st, &dir, &actor, c))
             .collect(),
     ))

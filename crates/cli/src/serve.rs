@@ -1,0 +1,40 @@
+//! `minsheng serve`.
+
+use crate::setup::{StoreArgs, redact};
+use minsheng_server::Application;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "MINSHENG_BIND")]
+    pub bind: String,
+    /// Fill the database with demo data first if it is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// Cases to generate with --demo.
+    #[arg(long, default_value_t = 3000)]
+    pub demo_cases: usize,
+}
+
+pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let st = a.store.open_state().await?;
+    if a.demo {
+        if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {
+            crate::demo::fill(&st, a.demo_cases, 2026).await?;
+        } else {
+            eprintln!("数据库已有数据，跳过演示数据 / database has data; demo data skipped");
+        }
+    }
+    let app = Application::bind(&a.bind, st).await?;
+    eprintln!(
+        "民声 minsheng listening on http://{} (database {})",
+        app.local_addr()?,
+        redact(&a.store.url()?)
+    );
+    eprintln!("API docs: http://{}/api/v1/docs", app.local_addr()?);
+    app.run().await?;
+    Ok(ExitCode::SUCCESS)
+}
