@@ -34,7 +34,9 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
     let dir = demo::province().map_err(|e| anyhow::anyhow!("{e}"))?;
     st.store.save_directory(&dir).await?;
     st.set_directory(dir);
-    demo::seed_users(st).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    demo::seed_users(st)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
     let n = demo::generate_cases(st, cases, seed, 120)
         .await
@@ -43,7 +45,10 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
         "演示数据已生成 / demo data ready: {n} cases in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    println!("\n演示账号（密码均为 / every password is: {}）", demo::DEMO_PASSWORD);
+    println!(
+        "\n演示账号（密码均为 / every password is: {}）",
+        demo::DEMO_PASSWORD
+    );
     println!("Demo users (shown once; change them before any real use):");
     for (user, name, role, unit) in demo::DEMO_USERS {
         println!(

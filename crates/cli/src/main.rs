@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "minsheng", version, about = "民声 minsheng — petitions, 12345 hotline and people's suggestions in one service")]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民声 minsheng — petitions, 12345 hotline and people's suggestions in one service"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

@@ -65,9 +65,17 @@ pub async fn run(c: Command) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             st.store
-                .audit("cli", "user_added", &format!("{} as {}", user.username, role.as_str()))
+                .audit(
+                    "cli",
+                    "user_added",
+                    &format!("{} as {}", user.username, role.as_str()),
+                )
                 .await?;
-            println!("用户已添加 / user added: {} ({})", user.username, role.as_str());
+            println!(
+                "用户已添加 / user added: {} ({})",
+                user.username,
+                role.as_str()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::List { store } => {

@@ -1456,7 +1456,11 @@ fn accusations_never_reach_the_accused() {
     c.ok(&coord(COUNTY), now, to(DISC));
     c.at(Status::AwaitingAcceptance, DISC);
     for accused in [handler(TOWN), coord(TOWN), intake(TOWN)] {
-        assert!(!access::can_view(&accused, &c.state, dir), "{}", accused.name);
+        assert!(
+            !access::can_view(&accused, &c.state, dir),
+            "{}",
+            accused.name
+        );
         let seen = access::petitioner_visibility(&accused, &c.state);
         assert_eq!(seen, PetitionerVisibility::Withheld);
         assert!(!access::can_reveal(&accused, &c.state, dir));

@@ -16,7 +16,10 @@ pub enum Scope {
     Unit(String),
     /// Cases located in these regions or held by the unit at some point, never accusations
     /// against the unit.
-    Local { unit: String, regions: Vec<String> },
+    Local {
+        unit: String,
+        regions: Vec<String>,
+    },
 }
 
 /// List filters; every field narrows.

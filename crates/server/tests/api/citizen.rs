@@ -1,0 +1,1 @@
+//! Citizen submission and tracking with the query code.

@@ -1,0 +1,328 @@
+//! Test harness: `TestApp::spawn(backend)` starts the application like `minsheng serve` does,
+//! with the demo province (plus a Zhejiang branch for the regional override) and demo users.
+
+#![allow(dead_code)]
+
+use minsheng_core::calendar::Calendar;
+use minsheng_core::policy::Policy;
+use minsheng_core::region::{Directory, Level, Region, Unit, UnitKind};
+use minsheng_server::{AppState, Application, PasswordParams, demo};
+use minsheng_store::{Sealer, Store};
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body on both backends.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::spawn($crate::harness::Backend::Sqlite).await;
+                super::$name(&app).await;
+                app.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::harness::TestApp::spawn($crate::harness::Backend::Postgres).await;
+                super::$name(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub url: String,
+    pub dir: std::path::PathBuf,
+    pg_db: Option<String>,
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("MINSHENG_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// The demo province plus 浙江省 → 杭州市 → 西湖区 with a petition office and a department.
+pub fn test_directory() -> Directory {
+    let base = demo::province().expect("demo province");
+    let mut regions: Vec<Region> = base.regions().cloned().collect();
+    let mut units: Vec<Unit> = base.units().cloned().collect();
+    let topics = base.topics().cloned().collect();
+    let rules = base.dispatch_rules().collect();
+    for (code, zh, level, parent) in [
+        ("330000", "浙江省", Level::Province, None),
+        ("330100", "杭州市", Level::City, Some("330000")),
+        ("330106", "西湖区", Level::County, Some("330100")),
+    ] {
+        regions.push(Region {
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: zh.into(),
+            level,
+            parent: parent.map(str::to_string),
+        });
+    }
+    for (id, zh, kind, region) in [
+        (
+            "330000-xfj",
+            "浙江省信访局",
+            UnitKind::PetitionOffice,
+            "330000",
+        ),
+        (
+            "330100-xfj",
+            "杭州市信访局",
+            UnitKind::PetitionOffice,
+            "330100",
+        ),
+        (
+            "330106-xfj",
+            "西湖区信访局",
+            UnitKind::PetitionOffice,
+            "330106",
+        ),
+        ("330106-zjj", "西湖区住建局", UnitKind::Department, "330106"),
+    ] {
+        units.push(Unit {
+            id: id.into(),
+            name_zh: zh.into(),
+            name_en: zh.into(),
+            kind,
+            region: region.into(),
+        });
+    }
+    Directory::new(regions, units, topics, rules).expect("test directory")
+}
+
+/// Extra users for the Zhejiang branch: (user, role, unit).
+const EXTRA_USERS: &[(&str, minsheng_core::access::Role, &str)] = &[
+    (
+        "coord.xihu",
+        minsheng_core::access::Role::Coordinator,
+        "330106-xfj",
+    ),
+    (
+        "handler.xihu.zjj",
+        minsheng_core::access::Role::Handler,
+        "330106-zjj",
+    ),
+    (
+        "handler.qinghe.zjj",
+        minsheng_core::access::Role::Handler,
+        "990121-zjj",
+    ),
+    (
+        "coord.yunshan",
+        minsheng_core::access::Role::Coordinator,
+        "990200-xfj",
+    ),
+];
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let dir = std::env::temp_dir().join(format!("minsheng-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (url, pg_db) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/minsheng.db", dir.display()), None),
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("minsheng_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is required for the test suite and was not reachable at {admin}: {e}. \
+                         Run the README's test command, which starts it."
+                    )
+                });
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                (format!("{base}/{name}"), Some(name))
+            }
+        };
+        let sealer = Sealer::load_or_create(&dir).expect("key");
+        let store = Store::open(&url, sealer).await.expect("open store");
+        let directory = test_directory();
+        store
+            .save_directory(&directory)
+            .await
+            .expect("seed directory");
+        let state = AppState::new(
+            store,
+            Policy::shipped(),
+            Calendar::shipped(),
+            directory,
+            PasswordParams::cheap(),
+        );
+        demo::seed_users(&state).await.expect("demo users");
+        for (user, role, unit) in EXTRA_USERS {
+            minsheng_server::api::admin::add_user(
+                &state,
+                minsheng_server::api::admin::NewUserRequest {
+                    username: (*user).into(),
+                    display_name: format!("测试 {user}"),
+                    password: demo::DEMO_PASSWORD.into(),
+                    role: *role,
+                    unit: Some((*unit).into()),
+                },
+            )
+            .await
+            .expect("extra user");
+        }
+        let app = Application::bind("127.0.0.1:0", state.clone())
+            .await
+            .expect("bind");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp {
+            backend,
+            base,
+            client: reqwest::Client::new(),
+            state,
+            url,
+            dir,
+            pg_db,
+        }
+    }
+
+    pub async fn finish(self) {
+        self.state.store.close().await;
+        if let Some(db) = self.pg_db
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Signs in a demo user and returns their bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": username, "password": demo::DEMO_PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.0, 200, "login {username}: {}", r.1);
+        r.1["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = self.client.post(format!("{}{path}", self.base)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    pub async fn post_with(
+        &self,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    async fn read(resp: reqwest::Response) -> (u16, Value) {
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    /// Runs a workflow command; returns (status, body).
+    pub async fn command(&self, token: &str, case: &str, cmd: Value) -> (u16, Value) {
+        self.post(&format!("/api/v1/cases/{case}/commands"), Some(token), &cmd)
+            .await
+    }
+
+    /// Same, asserting success.
+    pub async fn ok(&self, token: &str, case: &str, cmd: Value) -> Value {
+        let (s, b) = self.command(token, case, cmd.clone()).await;
+        assert_eq!(s, 200, "command {cmd} → {b}");
+        b
+    }
+
+    /// Raw SQL against the test database (tampering tests).
+    pub async fn raw_sql(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut c)
+                    .await
+                    .expect("raw sql");
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("pg");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut c)
+                    .await
+                    .expect("raw sql");
+            }
+        }
+    }
+}
+
+/// A valid new-case body registered at the Donghu petition office about a Cuihu matter.
+pub fn new_case(kind: &str, channel: &str, phone: &str) -> Value {
+    json!({
+        "channel": channel,
+        "kind": kind,
+        "title": "小区电梯长期故障",
+        "request": "请求责令物业公司尽快修复电梯",
+        "facts_reasons": "翠湖苑3栋电梯停运两个月，多次报修无果，老人上下楼困难。",
+        "topic": "010101",
+        "location": {"region": "990102001001", "address": "翠湖社区翠湖苑3栋"},
+        "petitioner": {"name": "张三丰", "phone": phone, "id_number": "11010519491231002X", "address": "临江市东湖区翠湖苑3栋101"}
+    })
+}

@@ -1,0 +1,1 @@
+//! The 12345 hotline flow through the API.

@@ -1,0 +1,10 @@
+//! Integration tests: the real server over real HTTP on an ephemeral port, on a real SQLite
+//! file and on a real PostgreSQL database (a fresh one per test). Every test runs on both.
+
+mod harness;
+
+mod cases;
+mod citizen;
+mod hotline;
+mod privacy;
+mod rules;

@@ -1,0 +1,1 @@
+//! Personal data, access scope and the accuser's protection.

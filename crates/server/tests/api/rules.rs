@@ -1,0 +1,1 @@
+//! Statutory refusals and regional policy through the API.
