@@ -1,0 +1,148 @@
+//! The `minsheng` binary end to end: demo data, verify (and its tamper detection after a raw
+//! UPDATE), policy check — on SQLite and PostgreSQL.
+
+use sqlx::Connection;
+use std::process::{Command, Output};
+
+fn minsheng(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .args(args)
+        .env("MINSHENG_LOG", "warn")
+        .env_remove("MINSHENG_KEY")
+        .env_remove("MINSHENG_DATABASE_URL")
+        .output()
+        .expect("run minsheng")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("minsheng-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Demo data, a clean verify, one raw UPDATE, a failing verify that names case and event.
+fn tamper_roundtrip(store_args: &[&str], tamper: impl FnOnce(&str)) {
+    let mut args = vec!["demo", "--cases", "60"];
+    args.extend_from_slice(store_args);
+    let o = minsheng(&args);
+    assert!(o.status.success(), "demo: {}", text(&o));
+    assert!(text(&o).contains("coord.donghu"), "demo prints its users once");
+
+    let mut args = vec!["verify"];
+    args.extend_from_slice(store_args);
+    let o = minsheng(&args);
+    assert!(o.status.success(), "clean verify: {}", text(&o));
+    assert!(text(&o).contains("0 broken chain(s)"), "{}", text(&o));
+
+    // A second demo into the same database is refused.
+    let mut again = vec!["demo", "--cases", "1"];
+    again.extend_from_slice(store_args);
+    assert!(!minsheng(&again).status.success());
+
+    // Someone with database access quietly rewrites what a petitioner asked for.
+    tamper(
+        "UPDATE case_events SET payload = REPLACE(payload, '\"request\":\"', '\"request\":\"撤回：') \
+         WHERE seq = 1 AND case_id = (SELECT MIN(case_id) FROM case_events)",
+    );
+    let o = minsheng(&args);
+    assert_eq!(o.status.code(), Some(1), "tampered verify must fail: {}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("TAMPERED case"), "{out}");
+    assert!(out.contains("event seq 1"), "{out}");
+    assert!(out.contains("1 broken chain(s)"), "{out}");
+}
+
+#[test]
+fn verify_detects_tampering_on_sqlite() {
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap().to_string();
+    let db = dir.join("minsheng.db");
+    tamper_roundtrip(&["--data", &data], |sql| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            assert_eq!(r.rows_affected(), 1);
+        });
+    });
+    let key = std::fs::metadata(dir.join("minsheng.key")).expect("key file beside the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn verify_detects_tampering_on_postgres() {
+    let admin = std::env::var("MINSHENG_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("minsheng_cli_{}", uuid::Uuid::new_v4().simple());
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    let url = format!("{base}/{name}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required at {admin}: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap().to_string();
+    tamper_roundtrip(&["--data", &data, "--database-url", &url], |sql| {
+        rt.block_on(async {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            assert_eq!(r.rows_affected(), 1);
+        });
+    });
+    rt.block_on(async {
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await;
+    });
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn policy_check_accepts_the_shipped_policy_and_rejects_a_broken_one() {
+    let dir = temp_dir();
+    let good = dir.join("good.toml");
+    std::fs::write(&good, minsheng_core::policy::SHIPPED_POLICY).unwrap();
+    let o = minsheng(&["policy", "check", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("浙江省信访条例"), "{}", text(&o));
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        minsheng_core::policy::SHIPPED_POLICY.replace("handling = \"60d\"", "handling = \"sixty\""),
+    )
+    .unwrap();
+    let o = minsheng(&["policy", "check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("政策文件无效"), "{}", text(&o));
+    std::fs::remove_dir_all(dir).ok();
+}
