@@ -34,7 +34,10 @@ fn tamper_roundtrip(store_args: &[&str], tamper: impl FnOnce(&str)) {
     args.extend_from_slice(store_args);
     let o = minsheng(&args);
     assert!(o.status.success(), "demo: {}", text(&o));
-    assert!(text(&o).contains("coord.donghu"), "demo prints its users once");
+    assert!(
+        text(&o).contains("coord.donghu"),
+        "demo prints its users once"
+    );
 
     let mut args = vec!["verify"];
     args.extend_from_slice(store_args);
@@ -53,7 +56,12 @@ fn tamper_roundtrip(store_args: &[&str], tamper: impl FnOnce(&str)) {
          WHERE seq = 1 AND case_id = (SELECT MIN(case_id) FROM case_events)",
     );
     let o = minsheng(&args);
-    assert_eq!(o.status.code(), Some(1), "tampered verify must fail: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "tampered verify must fail: {}",
+        text(&o)
+    );
     let out = text(&o);
     assert!(out.contains("TAMPERED case"), "{out}");
     assert!(out.contains("event seq 1"), "{out}");

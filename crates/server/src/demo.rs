@@ -26,7 +26,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -35,7 +35,7 @@ impl Rng {
         x
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -654,10 +654,10 @@ pub async fn generate_cases(st: &AppState, n: usize, seed: u64, days: i64) -> Ap
             let start = ms(now - Duration::minutes(rng.below((days * 24 * 60) as u64) as i64 + 30));
             one_case(&st, &dir, &mut rng, &counties, &tops, start, now).await
         });
-        if tasks.len() >= 64 {
-            if let Some(r) = tasks.join_next().await {
-                written += r.map_err(|e| ApiError::Internal(e.to_string()))??;
-            }
+        if tasks.len() >= 64
+            && let Some(r) = tasks.join_next().await
+        {
+            written += r.map_err(|e| ApiError::Internal(e.to_string()))??;
         }
     }
     while let Some(r) = tasks.join_next().await {
@@ -709,7 +709,8 @@ async fn one_case(
         .unwrap_or_default();
     let mut facts = format!("我是{place}{estate}的居民。");
     for _ in 0..(3 + rng.below(5)) {
-        facts.push_str(*rng.pick(FACT_SENTENCES));
+        let sentence: &&str = rng.pick(FACT_SENTENCES);
+        facts.push_str(sentence);
     }
     let hotline = rng.chance(40);
     let city = dir
@@ -1004,6 +1005,9 @@ async fn simulate_petition(
         {
             return Ok(());
         }
+        if rng.chance(25) {
+            return Ok(()); // still under review
+        }
         let reviewer = staff(
             "复查机关工作人员",
             Role::Coordinator,
@@ -1131,6 +1135,9 @@ async fn simulate_hotline(
                 at,
             )
             .await?;
+            if rng.chance(30) {
+                return Ok(()); // waiting at the hotline centre for re-dispatch (改派)
+            }
             let Some(at) = advance(rng, 8) else {
                 return Ok(());
             };

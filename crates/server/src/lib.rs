@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(reject_control_chars_in_uri))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -48,6 +49,57 @@ async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> im
     match st.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// NUL and other control characters in a path or query string are never meaningful, and
+/// PostgreSQL refuses NUL in text: turn them away at the door with a 400.
+async fn reject_control_chars_in_uri(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if percent_decoded_has_control(&req.uri().to_string()) {
+        return error::ApiError::bad(
+            "invalid_characters",
+            "地址中含有不允许的控制字符",
+            "The address contains control characters that are not allowed",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+fn percent_decoded_has_control(uri: &str) -> bool {
+    let b = uri.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let mut byte = b[i];
+        if byte == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            byte = v;
+            i += 2;
+        }
+        if byte < 0x20 || byte == 0x7f {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_in_uris() {
+        use super::percent_decoded_has_control as bad;
+        assert!(bad("/api/v1/cases/%00"));
+        assert!(bad("/api/v1/cases?unit=a%0Ab"));
+        assert!(!bad("/api/v1/cases?unit=%E4%B8%AD&x=100%25"));
+        assert!(!bad("/api/v1/cases/%"));
     }
 }
 

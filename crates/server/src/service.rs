@@ -407,7 +407,7 @@ pub async fn load_for_citizen(st: &AppState, code: &str, last4: &str) -> ApiResu
         .map(|p| &p[p.len().saturating_sub(4)..])
         .unwrap_or("");
     let given = last4.trim();
-    if expected.as_bytes().len() != given.as_bytes().len()
+    if expected.len() != given.len()
         || !expected
             .bytes()
             .zip(given.bytes())

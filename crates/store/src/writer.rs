@@ -309,7 +309,7 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
     .bind(millis(state.registered_at))
     .bind(millis(state.updated_at))
     .bind(op.due.as_ref().map(|d| millis(d.due)))
-    .bind(op.due.as_ref().map(|d| kind_str(d)))
+    .bind(op.due.as_ref().map(kind_str))
     .bind(state.closed_at.map(millis))
     .bind(state.version as i64)
     .bind(last_hash)

@@ -53,7 +53,10 @@ pub async fn login(
     State(st): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if req.username.len() > 100 || req.password.len() > 256 {
+    if req.username.len() > 100
+        || req.password.len() > 256
+        || req.username.chars().any(char::is_control)
+    {
         return Err(ApiError::Unauthenticated);
     }
     let user = st.store.user_by_username(&req.username).await?;
