@@ -86,6 +86,23 @@ pub struct PetitionPolicy {
     pub representatives: Vec<RepresentativeRule>,
 }
 
+impl PetitionPolicy {
+    /// Every time limit by its policy-file name (for validation and display).
+    pub fn periods(&self) -> [(&'static str, Period); 9] {
+        [
+            ("transfer", self.transfer),
+            ("acceptance_notice", self.acceptance_notice),
+            ("objection", self.objection),
+            ("handling", self.handling),
+            ("extension_max", self.extension_max),
+            ("review_request_window", self.review_request_window),
+            ("review_decision", self.review_decision),
+            ("rereview_request_window", self.rereview_request_window),
+            ("rereview_decision", self.rereview_decision),
+        ]
+    }
+}
+
 /// Representatives allowed for a group visit of up to `up_to_people` people (no bound = any size).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +121,21 @@ pub struct HotlinePolicy {
     pub report: Period,
     pub suggestion: Period,
     pub complex: Period,
+}
+
+impl HotlinePolicy {
+    /// Every tier by its policy-file name.
+    pub fn periods(&self) -> [(&'static str, Period); 7] {
+        [
+            ("urgent", self.urgent),
+            ("consultation", self.consultation),
+            ("help", self.help),
+            ("complaint", self.complaint),
+            ("report", self.report),
+            ("suggestion", self.suggestion),
+            ("complex", self.complex),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -151,16 +183,11 @@ impl PolicySet {
 
     fn validate(&self, scope: &str) -> Result<(), String> {
         let p = &self.petition;
-        for (name, period) in [
-            ("transfer", p.transfer),
-            ("acceptance_notice", p.acceptance_notice),
-            ("objection", p.objection),
-            ("handling", p.handling),
-            ("review_request_window", p.review_request_window),
-            ("review_decision", p.review_decision),
-            ("rereview_request_window", p.rereview_request_window),
-            ("rereview_decision", p.rereview_decision),
-        ] {
+        for (name, period) in p
+            .periods()
+            .into_iter()
+            .filter(|(n, _)| *n != "extension_max")
+        {
             if matches!(period, Period::Hours(_)) {
                 return Err(format!(
                     "{scope}: petition.{name} must be in days or working days"
@@ -184,16 +211,7 @@ impl PolicySet {
                 "{scope}: petition.representatives needs a last rule without up_to_people"
             ));
         }
-        let h = &self.hotline;
-        for (name, period) in [
-            ("urgent", h.urgent),
-            ("consultation", h.consultation),
-            ("help", h.help),
-            ("complaint", h.complaint),
-            ("report", h.report),
-            ("suggestion", h.suggestion),
-            ("complex", h.complex),
-        ] {
+        for (name, period) in self.hotline.periods() {
             if matches!(
                 period,
                 Period::Days(0) | Period::WorkingDays(0) | Period::Hours(0)

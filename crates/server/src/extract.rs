@@ -101,3 +101,14 @@ fn path_rejection(e: PathRejection) -> ApiError {
         format!("Invalid path parameter: {}", e.body_text()),
     )
 }
+
+/// Parses a JSON body read as bytes (handlers that also hash the body for idempotency).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad(
+            "invalid_json",
+            format!("请求体无效：{e}"),
+            format!("Invalid request body: {e}"),
+        )
+    })
+}

@@ -39,13 +39,7 @@ pub async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedCase>)> {
-    let input: NewCaseInput = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad(
-            "invalid_json",
-            format!("请求体无效：{e}"),
-            format!("Invalid request body: {e}"),
-        )
-    })?;
+    let input: NewCaseInput = crate::extract::parse_json(&body)?;
     let idempotency = idempotency_key(&headers, &staff.user.id.to_string(), &body)?;
     let actor = staff.actor();
     let r = service::register(&st, &actor, input, idempotency).await?;

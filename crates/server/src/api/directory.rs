@@ -92,35 +92,14 @@ pub async fn policy(
         }
         None => (st.policy.national(), vec![]),
     };
-    let pp = &set.petition;
-    let h = &set.hotline;
-    let label = |p: minsheng_core::policy::Period| p.label_zh();
-    let petition = [
-        ("transfer", pp.transfer),
-        ("acceptance_notice", pp.acceptance_notice),
-        ("objection", pp.objection),
-        ("handling", pp.handling),
-        ("extension_max", pp.extension_max),
-        ("review_request_window", pp.review_request_window),
-        ("review_decision", pp.review_decision),
-        ("rereview_request_window", pp.rereview_request_window),
-        ("rereview_decision", pp.rereview_decision),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), label(v)))
-    .collect();
-    let hotline = [
-        ("urgent", h.urgent),
-        ("consultation", h.consultation),
-        ("help", h.help),
-        ("complaint", h.complaint),
-        ("report", h.report),
-        ("suggestion", h.suggestion),
-        ("complex", h.complex),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), label(v)))
-    .collect();
+    let labels = |periods: &[(&str, minsheng_core::policy::Period)]| {
+        periods
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.label_zh()))
+            .collect()
+    };
+    let petition = labels(&set.petition.periods());
+    let hotline = labels(&set.hotline.periods());
     Ok(axum::Json(PolicyView {
         region: p.region,
         overrides,

@@ -34,13 +34,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Submitted>)> {
-    let input: NewCaseInput = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad(
-            "invalid_json",
-            format!("请求体无效：{e}"),
-            format!("Invalid request body: {e}"),
-        )
-    })?;
+    let input: NewCaseInput = crate::extract::parse_json(&body)?;
     if input.channel != Channel::Online || input.office_unit.is_some() {
         return Err(ApiError::bad(
             "online_only",
