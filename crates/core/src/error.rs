@@ -22,7 +22,7 @@ pub enum DomainError {
     #[error("rule refused: {code}")]
     Rule {
         code: &'static str,
-        article: &'static str,
+        article: String,
         message_zh: String,
         message_en: String,
     },
@@ -43,13 +43,13 @@ impl DomainError {
 
     pub fn rule(
         code: &'static str,
-        article: &'static str,
+        article: impl Into<String>,
         zh: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
         DomainError::Rule {
             code,
-            article,
+            article: article.into(),
             message_zh: zh.into(),
             message_en: en.into(),
         }

@@ -84,6 +84,8 @@ pub struct PetitionPolicy {
     pub rereview_request_window: Period,
     pub rereview_decision: Period,
     pub representatives: Vec<RepresentativeRule>,
+    /// The article the representatives limit comes from (cited when a visit is refused).
+    pub representatives_article: String,
 }
 
 impl PetitionPolicy {

@@ -65,7 +65,7 @@ impl ApiError {
                 };
                 let mut b = body(e.code(), e.message_zh(), e.message_en());
                 if let DomainError::Rule { article, .. } = e {
-                    b.article = Some(article.to_string());
+                    b.article = Some(article.clone());
                 }
                 (status, b)
             }

@@ -147,7 +147,7 @@ pub(super) fn decide(r: &Registration, ctx: &Context<'_>) -> Result<Vec<Event>, 
         if r.representatives > max {
             return Err(DomainError::rule(
                 "too_many_representatives",
-                "《信访工作条例》第二十条第三款",
+                ctx.policy.petition.representatives_article.clone(),
                 format!(
                     "多人采用走访形式提出共同的信访事项的，应当推选代表，{}人的来访代表人数不得超过{max}人",
                     r.group_size
