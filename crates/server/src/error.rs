@@ -35,6 +35,8 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    #[error("request body too large")]
+    TooLarge,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -99,6 +101,17 @@ impl ApiError {
                     "not_found",
                     "未找到该资源，或您无权查看".into(),
                     "Not found, or you may not see it".into(),
+                ),
+            ),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                body(
+                    "body_too_large",
+                    format!("请求体过大（上限 {} KiB）", crate::MAX_BODY / 1024),
+                    format!(
+                        "The request body is too large (limit {} KiB)",
+                        crate::MAX_BODY / 1024
+                    ),
                 ),
             ),
             ApiError::BadRequest { code, zh, en } => {

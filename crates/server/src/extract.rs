@@ -1,8 +1,10 @@
 //! Extractors whose rejections speak our error format (code + Chinese + English).
 
 use crate::error::ApiError;
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -41,6 +43,9 @@ fn json_rejection(e: JsonRejection) -> ApiError {
             "请求体不是有效的 JSON",
             "The body is not valid JSON",
         ),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::TooLarge
+        }
         JsonRejection::BytesRejection(_) => ApiError::bad(
             "body_unreadable",
             "请求体无法读取或过大",
@@ -111,4 +116,28 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("Invalid request body: {e}"),
         )
     })
+}
+
+/// The raw body (handlers that hash it for idempotency), with our rejections.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge
+                } else {
+                    ApiError::bad(
+                        "body_unreadable",
+                        "请求体无法读取",
+                        "The body could not be read",
+                    )
+                }
+            })
+    }
 }

@@ -37,7 +37,7 @@ pub async fn create(
     State(st): State<AppState>,
     staff: Staff,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    crate::extract::RawBody(body): crate::extract::RawBody,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedCase>)> {
     let input: NewCaseInput = crate::extract::parse_json(&body)?;
     let idempotency = idempotency_key(&headers, &staff.user.id.to_string(), &body)?;

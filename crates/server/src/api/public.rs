@@ -32,7 +32,7 @@ pub struct Submitted {
 pub async fn submit(
     State(st): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    crate::extract::RawBody(body): crate::extract::RawBody,
 ) -> ApiResult<(StatusCode, axum::Json<Submitted>)> {
     let input: NewCaseInput = crate::extract::parse_json(&body)?;
     if input.channel != Channel::Online || input.office_unit.is_some() {
