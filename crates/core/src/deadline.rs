@@ -45,8 +45,10 @@ pub enum DeadlineKind {
     ReviewRequest,
     ReviewDecision,
     /// Petitioner may request re-review (Art. 36): a window.
+    #[serde(rename = "rereview_request")]
     ReReviewRequest,
     /// Re-review opinion, hearing days excluded (Art. 36 ¶2).
+    #[serde(rename = "rereview_decision")]
     ReReviewDecision,
     /// Hotline reply, by tier.
     HotlineReply,

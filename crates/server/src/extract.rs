@@ -125,6 +125,22 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let essence = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !(essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json")))
+        {
+            return Err(ApiError::bad(
+                "unsupported_media_type",
+                "请求体必须是 JSON（Content-Type: application/json）",
+                "The body must be JSON (Content-Type: application/json)",
+            ));
+        }
         Bytes::from_request(req, state)
             .await
             .map(RawBody)

@@ -90,18 +90,6 @@ fn percent_decoded_has_control(uri: &str) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_characters_in_uris() {
-        use super::percent_decoded_has_control as bad;
-        assert!(bad("/api/v1/cases/%00"));
-        assert!(bad("/api/v1/cases?unit=a%0Ab"));
-        assert!(!bad("/api/v1/cases?unit=%E4%B8%AD&x=100%25"));
-        assert!(!bad("/api/v1/cases/%"));
-    }
-}
-
 async fn method_not_allowed() -> impl IntoResponse {
     (
         StatusCode::METHOD_NOT_ALLOWED,
@@ -153,5 +141,17 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_in_uris() {
+        use super::percent_decoded_has_control as bad;
+        assert!(bad("/api/v1/cases/%00"));
+        assert!(bad("/api/v1/cases?unit=a%0Ab"));
+        assert!(!bad("/api/v1/cases?unit=%E4%B8%AD&x=100%25"));
+        assert!(!bad("/api/v1/cases/%"));
     }
 }

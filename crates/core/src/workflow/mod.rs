@@ -29,6 +29,7 @@ pub struct Context<'a> {
 /// 处理意见书 (Art. 32).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Opinion {
     pub request: String,
     pub facts_reasons: String,
@@ -40,7 +41,7 @@ pub struct Opinion {
 /// A command: what someone asks the case to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Register(Box<Registration>),
     // -- petition flow --
@@ -95,6 +96,7 @@ pub enum Command {
         outcome: ReviewOutcome,
         opinion: String,
     },
+    #[serde(rename = "request_rereview")]
     RequestReReview {
         reason: String,
     },
@@ -103,6 +105,7 @@ pub enum Command {
         days: u32,
         summary: String,
     },
+    #[serde(rename = "decide_rereview")]
     DecideReReview {
         outcome: ReviewOutcome,
         opinion: String,
@@ -261,6 +264,7 @@ pub enum Event {
         outcome: ReviewOutcome,
         opinion: String,
     },
+    #[serde(rename = "rereview_requested")]
     ReReviewRequested {
         reason: String,
         reviewing_unit: String,
@@ -269,6 +273,7 @@ pub enum Event {
         days: u32,
         summary: String,
     },
+    #[serde(rename = "rereview_decided")]
     ReReviewDecided {
         outcome: ReviewOutcome,
         opinion: String,

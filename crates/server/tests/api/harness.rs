@@ -326,3 +326,81 @@ pub fn new_case(kind: &str, channel: &str, phone: &str) -> Value {
         "petitioner": {"name": "张三丰", "phone": phone, "id_number": "11010519491231002X", "address": "临江市东湖区翠湖苑3栋101"}
     })
 }
+
+// ---- Shared helpers for the test modules (citizen, hotline, privacy, rules) ----
+
+/// Asserts an error response: the status, the machine code and both messages.
+pub fn assert_error(r: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(r.0, status, "expected {status} {code}, got {} {}", r.0, r.1);
+    assert_eq!(r.1["code"], code, "{}", r.1);
+    for k in ["message_zh", "message_en"] {
+        assert!(
+            r.1[k].as_str().is_some_and(|s| !s.is_empty()),
+            "{k} missing in {}",
+            r.1
+        );
+    }
+}
+
+/// Asserts that a deadline as the API shows it is the one the core computes for `period`
+/// (policy notation: "5wd", "30d", "2h") plus `extra_days`, opened at `start` (an RFC 3339
+/// JSON string). When the shipped calendar cannot compute it, the API must say why instead.
+pub fn assert_due(deadline: &Value, kind: &str, period: &str, extra_days: u32, start: &Value) {
+    use minsheng_core::deadline::{self, DeadlineKind, Due};
+    assert_eq!(deadline["kind"], kind, "{deadline}");
+    let kind: DeadlineKind = serde_json::from_value(json!(kind)).expect("deadline kind");
+    let period = minsheng_core::policy::Period::parse(period).expect("period");
+    let start: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(start.clone()).expect("start instant");
+    match deadline::compute(kind, period, extra_days, start, &Calendar::shipped()) {
+        Ok(expected) => {
+            let got: Due = serde_json::from_value(deadline["due"].clone())
+                .unwrap_or_else(|e| panic!("deadline without due ({e}): {deadline}"));
+            assert_eq!(got, expected, "{deadline}");
+        }
+        Err(_) => assert!(
+            deadline["due"].is_null() && deadline["error_en"].is_string(),
+            "{deadline}"
+        ),
+    }
+}
+
+impl TestApp {
+    /// Registers a case as `user`, asserting 201; returns (case id, query code, case view).
+    pub async fn register(&self, user: &str, body: &Value) -> (String, String, Value) {
+        let token = self.login(user).await;
+        let (s, b) = self.post("/api/v1/cases", Some(&token), body).await;
+        assert_eq!(s, 201, "register as {user}: {b}");
+        let id = b["case"]["id"].as_str().expect("case id").to_string();
+        let code = b["query_code"].as_str().expect("query code").to_string();
+        (id, code, b["case"].clone())
+    }
+
+    /// How many cases the store holds.
+    pub async fn case_count(&self) -> i64 {
+        self.state.store.count_cases().await.expect("count cases")
+    }
+
+    /// Raw SQL returning one text column (storage inspection and back-dating tests).
+    pub async fn query_text(&self, sql: &str) -> Vec<String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("query")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("pg");
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("query")
+            }
+        }
+    }
+}
