@@ -318,20 +318,21 @@ pub async fn reveal(
     }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// A phone number to look up; sent in the body so it never lands in URLs and access logs.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LookupParams {
+pub struct LookupRequest {
     pub phone: String,
 }
 
 /// A caller's earlier cases by phone (intake console), masked.
-#[utoipa::path(get, path = "/api/v1/petitioners/cases", tag = "cases", params(LookupParams),
+#[utoipa::path(post, path = "/api/v1/petitioners/lookup", tag = "cases", request_body = LookupRequest,
     responses((status = 200, body = Vec<CaseSummary>), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn by_phone(
     State(st): State<AppState>,
     staff: Staff,
-    Query(p): Query<LookupParams>,
+    Json(p): Json<LookupRequest>,
 ) -> ApiResult<axum::Json<Vec<CaseSummary>>> {
     let actor = staff.actor();
     if !matches!(

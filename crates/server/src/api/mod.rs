@@ -54,7 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/events", get(cases::events))
         .route("/cases/{id}/commands", post(cases::command))
         .route("/cases/{id}/reveal", post(cases::reveal))
-        .route("/petitioners/cases", get(cases::by_phone))
+        .route("/petitioners/lookup", post(cases::by_phone))
         .route("/public/cases", post(public::submit))
         .route("/public/track", post(public::track))
         .route("/public/actions", post(public::act))

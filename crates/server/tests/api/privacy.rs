@@ -125,9 +125,10 @@ async fn personal_data_encrypted_and_masked(app: &TestApp) {
         .get(&format!("/api/v1/cases/{id}/events"), Some(&coord))
         .await;
     let (s, history) = app
-        .get(
-            &format!("/api/v1/petitioners/cases?phone={PHONE}"),
+        .post(
+            "/api/v1/petitioners/lookup",
             Some(&coord),
+            &json!({ "phone": PHONE }),
         )
         .await;
     assert_eq!(s, 200, "{history}");
@@ -560,10 +561,10 @@ async fn access_table(app: &TestApp) {
             expect: [401, 200, 200, 200, 200, 200, 200],
         },
         Access {
-            method: "GET",
-            path: "/api/v1/petitioners/cases?phone=13912345678",
+            method: "POST",
+            path: "/api/v1/petitioners/lookup",
             fresh_case: false,
-            body: None,
+            body: Some(json!({ "phone": "13912345678" })),
             expect: [401, 200, 200, 403, 403, 200, 403],
         },
         Access {
@@ -631,7 +632,11 @@ async fn access_table(app: &TestApp) {
     for user in ["intake.donghu", "coord.donghu", "supervisor"] {
         let t = app.login(user).await;
         let (_, found) = app
-            .get("/api/v1/petitioners/cases?phone=13912345678", Some(&t))
+            .post(
+                "/api/v1/petitioners/lookup",
+                Some(&t),
+                &json!({ "phone": "13912345678" }),
+            )
             .await;
         let ids: Vec<&str> = found
             .as_array()
@@ -835,12 +840,9 @@ async fn bad_input_is_refused(app: &TestApp) {
         bad("phone with letters", "POST", "/api/v1/public/cases")
             .json(&with(&online, "petitioner.phone", json!("1391234567a")))
             .expect(422, "invalid_field"),
-        bad(
-            "bad phone lookup",
-            "GET",
-            "/api/v1/petitioners/cases?phone=123",
-        )
-        .expect(422, "invalid_field"),
+        bad("bad phone lookup", "POST", "/api/v1/petitioners/lookup")
+            .json(&json!({ "phone": "123" }))
+            .expect(422, "invalid_field"),
         bad("bad ID check digit", "POST", "/api/v1/cases")
             .json(&with(
                 &ok_case,
@@ -1007,8 +1009,9 @@ async fn bad_input_is_refused(app: &TestApp) {
             "/api/v1/dispatch?region=990102",
         )
         .expect(400, "invalid_query"),
-        bad("lookup without phone", "GET", "/api/v1/petitioners/cases")
-            .expect(400, "invalid_query"),
+        bad("lookup without phone", "POST", "/api/v1/petitioners/lookup")
+            .json(&json!({}))
+            .expect(400, "invalid_json_fields"),
         // Headers.
         bad("overlong idempotency key", "POST", "/api/v1/cases")
             .json(&ok_case)
