@@ -63,4 +63,8 @@ ensure_postgres() {
 
 ensure_postgres
 log "PostgreSQL for tests: $MINSHENG_TEST_PG"
+# Databases left behind by interrupted runs.
+psql "$MINSHENG_TEST_PG" -Atqc \
+  "select datname from pg_database where datname ~ '^minsheng_(test|store|cli)_[0-9a-f]{32}$'" |
+  while read -r db; do psql "$MINSHENG_TEST_PG" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; done
 cargo test --workspace --all-targets "$@"

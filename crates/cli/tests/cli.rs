@@ -97,21 +97,9 @@ fn verify_detects_tampering_on_sqlite() {
 
 #[test]
 fn verify_detects_tampering_on_postgres() {
-    let admin = std::env::var("MINSHENG_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("minsheng_cli_{}", uuid::Uuid::new_v4().simple());
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-    let url = format!("{base}/{name}");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is required at {admin}: {e}"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
+    let pg = rt.block_on(minsheng_testkit::TempPg::create("minsheng_cli"));
+    let url = pg.url.clone();
     let dir = temp_dir();
     let data = dir.to_str().unwrap().to_string();
     tamper_roundtrip(&["--data", &data, "--database-url", &url], |sql| {
@@ -124,14 +112,7 @@ fn verify_detects_tampering_on_postgres() {
             assert_eq!(r.rows_affected(), 1);
         });
     });
-    rt.block_on(async {
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut c)
-        .await;
-    });
+    rt.block_on(pg.drop());
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -4,18 +4,18 @@
 //! here from templates; none is copied from any data set.
 
 use crate::error::{ApiError, ApiResult};
+use crate::service;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use minsheng_core::access::{Actor, Role};
 use minsheng_core::case::*;
-use minsheng_core::deadline;
 use minsheng_core::ids;
 use minsheng_core::petitioner::{IdNumber, Phone, mask_name};
 use minsheng_core::region::{
     Directory, DispatchRule, Level, Region, Unit, UnitKind, shipped_topics,
 };
-use minsheng_core::workflow::{self, CaseState, Command, Context, Opinion, Registration};
-use minsheng_store::{AppendEvents, CreateCase, NewPetitioner};
+use minsheng_core::workflow::{CaseState, Command, Opinion, Registration};
+use minsheng_store::NewPetitioner;
 
 pub const DEMO_PASSWORD: &str = "minsheng-demo-2026";
 
@@ -569,45 +569,21 @@ fn person(rng: &mut Rng) -> (String, Phone, Option<IdNumber>, String) {
 /// One simulated case moving through the workflow with back-dated times.
 struct Sim<'a> {
     st: &'a AppState,
-    dir: &'a Directory,
     case: CaseState,
 }
 
 impl Sim<'_> {
+    /// Runs a command at a simulated time; `false` when the rules refuse it then (a window
+    /// closed), which simply ends that case's story.
     async fn step(&mut self, actor: &Actor, cmd: Command, at: DateTime<Utc>) -> ApiResult<bool> {
-        let policy = self.st.policy_for_region(&self.case.location.region);
-        let ctx = Context {
-            policy: &policy,
-            calendar: &self.st.calendar,
-            directory: self.dir,
-            actor,
-            now: at,
-        };
-        let events = match workflow::decide(Some(&self.case), &cmd, &ctx) {
-            Ok(e) => e,
-            // A step the rules refuse at this simulated time (a window closed): stop here.
-            Err(_) => return Ok(false),
-        };
-        let mut next = self.case.clone();
-        for e in &events {
-            next = workflow::apply(Some(next), self.case.id, at, e)
-                .ok_or_else(|| ApiError::Internal("demo apply".into()))?;
+        match service::append_decided(self.st, actor, &self.case, &cmd, at).await {
+            Ok(case) => {
+                self.case = case;
+                Ok(true)
+            }
+            Err(ApiError::Domain(_)) => Ok(false),
+            Err(e) => Err(e),
         }
-        let due = deadline::current_duty(&next, &policy, &self.st.calendar);
-        self.case = self
-            .st
-            .store
-            .append(AppendEvents {
-                case_id: self.case.id,
-                expected_version: self.case.version,
-                at,
-                actor: actor.clone(),
-                events,
-                state: next,
-                due,
-            })
-            .await?;
-        Ok(true)
     }
 }
 
@@ -787,39 +763,23 @@ async fn one_case(
         prior: Default::default(),
     };
     let intake = staff("登记员", Role::Intake, &office);
-    let policy = st.policy_for_region(&region);
-    let ctx = Context {
-        policy: &policy,
-        calendar: &st.calendar,
-        directory: dir,
-        actor: &intake,
-        now: start,
+    let petitioner = NewPetitioner {
+        id: pid,
+        name: Some(name),
+        phone: Some(phone),
+        id_number: idn,
+        address: Some(addr),
     };
-    let events = workflow::decide(None, &Command::Register(Box::new(registration)), &ctx)?;
-    let case_id = uuid::Uuid::now_v7();
-    let state = workflow::replay(case_id, events.iter().map(|e| (start, e)))
-        .ok_or_else(|| ApiError::Internal("demo replay".into()))?;
-    let due = deadline::current_duty(&state, &policy, &st.calendar);
-    let created = st
-        .store
-        .create_case(CreateCase {
-            case_id,
-            at: start,
-            actor: intake.clone(),
-            events,
-            state,
-            due,
-            petitioner: NewPetitioner {
-                id: pid,
-                name: Some(name),
-                phone: Some(phone),
-                id_number: idn,
-                address: Some(addr),
-            },
-            query_code,
-            idempotency: None,
-        })
-        .await?;
+    let created = service::create_decided(
+        st,
+        &intake,
+        registration,
+        start,
+        petitioner,
+        query_code,
+        None,
+    )
+    .await?;
     let minsheng_store::Created::New(case) = created else {
         return Ok(1);
     };
@@ -827,7 +787,7 @@ async fn one_case(
         .dispatch_unit(&county, &topic)
         .map(|u| u.id.clone())
         .unwrap_or_else(|| format!("{county}-gov"));
-    let mut sim = Sim { st, dir, case };
+    let mut sim = Sim { st, case };
     let mut t = start;
     let mut advance = |rng: &mut Rng, max_hours: u64| -> Option<DateTime<Utc>> {
         t = ms(t + Duration::minutes(20 + rng.below(max_hours * 60) as i64));

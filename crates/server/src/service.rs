@@ -202,7 +202,6 @@ pub async fn register(
         minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
     let query_code = ids::query_code_from_random(&code_bytes);
     let at = now();
-    let policy = st.policy_for_region(&input.location.region);
     let prior = prior_matters(st, &person, &input, at).await?;
     let registration = Registration {
         channel: input.channel,
@@ -223,32 +222,16 @@ pub async fn register(
         query_code_hash: ids::query_code_hash(&query_code),
         prior,
     };
-    let ctx = Context {
-        policy: &policy,
-        calendar: &st.calendar,
-        directory: &dir,
+    let created = create_decided(
+        st,
         actor,
-        now: at,
-    };
-    let events = workflow::decide(None, &Command::Register(Box::new(registration)), &ctx)?;
-    let case_id = uuid::Uuid::now_v7();
-    let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
-        .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
-    let due = deadline::current_duty(&state, &policy, &st.calendar);
-    let created = st
-        .store
-        .create_case(CreateCase {
-            case_id,
-            at,
-            actor: actor.clone(),
-            events,
-            state,
-            due,
-            petitioner: person.record,
-            query_code: query_code.clone(),
-            idempotency,
-        })
-        .await?;
+        registration,
+        at,
+        person.record,
+        query_code.clone(),
+        idempotency,
+    )
+    .await?;
     Ok(match created {
         Created::New(case) => Registered {
             case,
@@ -330,48 +313,97 @@ pub async fn execute(
         ));
     }
     for _attempt in 0..3 {
-        let at = now();
-        let dir = st.directory();
-        let policy = st.policy_for_region(&case.location.region);
-        let ctx = Context {
-            policy: &policy,
-            calendar: &st.calendar,
-            directory: &dir,
-            actor,
-            now: at,
-        };
-        let events = workflow::decide(Some(&case), command, &ctx)?;
-        let mut next = case.clone();
-        for e in &events {
-            next = workflow::apply(Some(next), case.id, at, e)
-                .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
-        }
-        let due = deadline::current_duty(&next, &policy, &st.calendar);
-        match st
-            .store
-            .append(AppendEvents {
-                case_id: case.id,
-                expected_version: case.version,
-                at,
-                actor: actor.clone(),
-                events,
-                state: next,
-                due,
-            })
-            .await
-        {
-            Ok(s) => return Ok(s),
-            Err(StoreError::Conflict) => {
+        match append_decided(st, actor, &case, command, now()).await {
+            Err(ApiError::Store(StoreError::Conflict)) => {
                 case = st
                     .store
                     .get_case(case.id)
                     .await?
                     .ok_or(ApiError::NotFound)?;
             }
-            Err(e) => return Err(e.into()),
+            result => return result,
         }
     }
     Err(StoreError::Conflict.into())
+}
+
+/// Decides a registration at `at` and writes the new case (one attempt).
+pub async fn create_decided(
+    st: &AppState,
+    actor: &Actor,
+    registration: Registration,
+    at: DateTime<Utc>,
+    petitioner: NewPetitioner,
+    query_code: String,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<Created> {
+    let dir = st.directory();
+    let policy = st.policy_for_region(&registration.location.region);
+    let ctx = Context {
+        policy: &policy,
+        calendar: &st.calendar,
+        directory: &dir,
+        actor,
+        now: at,
+    };
+    let events = workflow::decide(None, &Command::Register(Box::new(registration)), &ctx)?;
+    let case_id = uuid::Uuid::now_v7();
+    let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
+        .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
+    let due = deadline::current_duty(&state, &policy, &st.calendar);
+    Ok(st
+        .store
+        .create_case(CreateCase {
+            case_id,
+            at,
+            actor: actor.clone(),
+            events,
+            state,
+            due,
+            petitioner,
+            query_code,
+            idempotency,
+        })
+        .await?)
+}
+
+/// Decides a command against `case` at `at` and appends the events if the case is still at the
+/// version it was read at (one attempt; a conflict is returned as such).
+pub async fn append_decided(
+    st: &AppState,
+    actor: &Actor,
+    case: &CaseState,
+    command: &Command,
+    at: DateTime<Utc>,
+) -> ApiResult<CaseState> {
+    let dir = st.directory();
+    let policy = st.policy_for_region(&case.location.region);
+    let ctx = Context {
+        policy: &policy,
+        calendar: &st.calendar,
+        directory: &dir,
+        actor,
+        now: at,
+    };
+    let events = workflow::decide(Some(case), command, &ctx)?;
+    let mut next = case.clone();
+    for e in &events {
+        next = workflow::apply(Some(next), case.id, at, e)
+            .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
+    }
+    let due = deadline::current_duty(&next, &policy, &st.calendar);
+    Ok(st
+        .store
+        .append(AppendEvents {
+            case_id: case.id,
+            expected_version: case.version,
+            at,
+            actor: actor.clone(),
+            events,
+            state: next,
+            due,
+        })
+        .await?)
 }
 
 /// Loads a case by id or number if this staff member may see it; 404 otherwise, so that

@@ -141,14 +141,22 @@ impl Store {
     }
 
     pub async fn events(&self, case_id: uuid::Uuid) -> Result<Vec<EventRecord>, StoreError> {
-        let rows: Vec<(String, i64, i64, String, String, String, String)> = sqlx::query_as(
+        self.event_rows(&case_id.to_string())
+            .await?
+            .into_iter()
+            .map(record_from_row)
+            .collect()
+    }
+
+    /// A case's stored events as raw rows, in order.
+    pub(crate) async fn event_rows(&self, case_id: &str) -> Result<Vec<EventRow>, StoreError> {
+        Ok(sqlx::query_as(
             "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
              WHERE case_id = $1 ORDER BY seq",
         )
         .bind(case_id.to_string())
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(record_from_row).collect()
+        .await?)
     }
 
     /// Cases filtered and paged by registration time, newest first.
@@ -335,16 +343,11 @@ impl Store {
     }
 }
 
+/// case_id, seq, at, actor, payload, prev_hash, hash
+pub(crate) type EventRow = (String, i64, i64, String, String, String, String);
+
 pub(crate) fn record_from_row(
-    (case_id, seq, at, actor, payload, prev_hash, hash): (
-        String,
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        String,
-    ),
+    (case_id, seq, at, actor, payload, prev_hash, hash): EventRow,
 ) -> Result<EventRecord, StoreError> {
     let actor: Actor = serde_json::from_str(&actor)?;
     let event: Event = serde_json::from_str(&payload)?;

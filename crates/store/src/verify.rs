@@ -30,13 +30,7 @@ impl Store {
         let mut report = VerifyReport::default();
         for (id, number, last_hash, version) in cases {
             report.cases += 1;
-            let rows: Vec<(String, i64, i64, String, String, String, String)> = sqlx::query_as(
-                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
-                 WHERE case_id = $1 ORDER BY seq",
-            )
-            .bind(id.clone())
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = self.event_rows(&id).await?;
             report.events += rows.len() as u64;
             let mut records: Vec<EventRecord> = Vec::with_capacity(rows.len());
             let mut failure = None;

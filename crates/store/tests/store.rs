@@ -13,7 +13,6 @@ use minsheng_core::workflow::{self, Command, Context, Registration};
 use minsheng_store::{
     AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner, Sealer, Store, StoreError,
 };
-use sqlx::Connection;
 
 fn directory() -> Directory {
     let region = |code: &str, level, parent: Option<&str>| Region {
@@ -50,7 +49,14 @@ fn directory() -> Directory {
     .unwrap()
 }
 
-async fn open(backend: &str) -> (Store, String, Option<String>, std::path::PathBuf) {
+async fn open(
+    backend: &str,
+) -> (
+    Store,
+    String,
+    Option<minsheng_testkit::TempPg>,
+    std::path::PathBuf,
+) {
     let dir = std::env::temp_dir().join(format!("minsheng-store-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let sealer = Sealer::from_master(&[42; 32]);
@@ -58,23 +64,9 @@ async fn open(backend: &str) -> (Store, String, Option<String>, std::path::PathB
         let url = format!("sqlite://{}/minsheng.db", dir.display());
         (Store::open(&url, sealer).await.unwrap(), url, None, dir)
     } else {
-        let admin = std::env::var("MINSHENG_TEST_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("minsheng_store_{}", uuid::Uuid::new_v4().simple());
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is required at {admin}: {e}"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        (
-            Store::open(&url, sealer).await.unwrap(),
-            url,
-            Some(name),
-            dir,
-        )
+        let pg = minsheng_testkit::TempPg::create("minsheng_store").await;
+        let store = Store::open(&pg.url, sealer).await.unwrap();
+        (store, pg.url.clone(), Some(pg), dir)
     }
 }
 
@@ -263,16 +255,8 @@ async fn conformance(backend: &str) {
     assert_eq!((report.cases, report.failures.len()), (201, 0));
 
     store.close().await;
-    if let Some(name) = pg {
-        let admin = std::env::var("MINSHENG_TEST_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut c)
-            .await;
-        }
+    if let Some(pg) = pg {
+        pg.drop().await;
     }
     std::fs::remove_dir_all(dir).ok();
 }

@@ -45,12 +45,7 @@ pub struct TestApp {
     pub state: AppState,
     pub url: String,
     pub dir: std::path::PathBuf,
-    pg_db: Option<String>,
-}
-
-pub fn pg_admin_url() -> String {
-    std::env::var("MINSHENG_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    pg_db: Option<minsheng_testkit::TempPg>,
 }
 
 /// The demo province plus 浙江省 → 杭州市 → 西湖区 with a petition office and a department.
@@ -136,20 +131,8 @@ impl TestApp {
         let (url, pg_db) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/minsheng.db", dir.display()), None),
             Backend::Postgres => {
-                let admin = pg_admin_url();
-                let name = format!("minsheng_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!(
-                        "PostgreSQL is required for the test suite and was not reachable at {admin}: {e}. \
-                         Run the README's test command, which starts it."
-                    )
-                });
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                (format!("{base}/{name}"), Some(name))
+                let pg = minsheng_testkit::TempPg::create("minsheng_test").await;
+                (pg.url.clone(), Some(pg))
             }
         };
         let sealer = Sealer::load_or_create(&dir).expect("key");
@@ -199,14 +182,8 @@ impl TestApp {
 
     pub async fn finish(self) {
         self.state.store.close().await;
-        if let Some(db) = self.pg_db
-            && let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await
-        {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
+        if let Some(pg) = self.pg_db {
+            pg.drop().await;
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
