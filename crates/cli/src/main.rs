@@ -1,8 +1,10 @@
 //! `minsheng`: the one binary. Subcommands live in their own files.
 
 mod demo;
+mod hotspots;
 mod serve;
 mod setup;
+mod train;
 mod users;
 mod verify;
 
@@ -38,6 +40,12 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Train the topic classifier from a labelled CSV.
+    Train(train::TrainArgs),
+    /// Evaluate a trained classifier on a labelled CSV.
+    EvalClassifier(train::EvalArgs),
+    /// Find hotspots (热点问题) in a CSV of messages.
+    Hotspots(hotspots::Args),
 }
 
 #[derive(Subcommand)]
@@ -74,6 +82,9 @@ fn main() -> ExitCode {
             Command::Policy {
                 command: PolicyCommand::Check { file },
             } => policy_check(&file),
+            Command::Train(a) => train::train(a),
+            Command::EvalClassifier(a) => train::eval(a),
+            Command::Hotspots(a) => hotspots::run(a),
         }
     });
     match result {

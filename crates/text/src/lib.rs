@@ -2,6 +2,11 @@
 //! similarity that decides whether two petitions state the same facts and grounds. Search,
 //! segmentation, the classifier and the risk lexicon arrive with the text-intelligence work.
 
+pub mod classify;
+pub mod hotspot;
+pub mod lexicon;
+pub mod segment;
+
 use std::collections::HashSet;
 
 /// Folds full-width ASCII to half-width, lowercases, and keeps only letters and digits (CJK
