@@ -398,6 +398,43 @@ impl Event {
     }
 }
 
+impl Event {
+    pub fn en(&self) -> &'static str {
+        match self {
+            Event::Registered(_) => "Registered",
+            Event::Diverted { .. } => "Steered to a legal route",
+            Event::Transferred { mode, .. } => match mode {
+                TransferMode::Transfer => "Transferred",
+                TransferMode::Assign => "Assigned",
+            },
+            Event::Accepted { .. } => "Accepted",
+            Event::Declined { .. } => "Not accepted",
+            Event::Objected { .. } => "Objected (returned)",
+            Event::ExtensionGranted { .. } => "Extended",
+            Event::OpinionIssued(_) => "Handling opinion issued",
+            Event::Settled { mediation: true, .. } => "Mediation agreement",
+            Event::Settled { .. } => "Settlement agreement",
+            Event::Rated { .. } => "Rated",
+            Event::ReviewRequested { .. } => "Review requested",
+            Event::ReviewDecided { .. } => "Review opinion issued",
+            Event::ReReviewRequested { .. } => "Re-review requested",
+            Event::HearingRecorded { .. } => "Hearing held",
+            Event::ReReviewDecided { .. } => "Re-review opinion issued",
+            Event::AnsweredDirectly { .. } => "Answered on the call",
+            Event::EmergencyTransferred { .. } => "Handed to an emergency line",
+            Event::Dispatched { .. } => "Dispatched",
+            Event::SignedFor => "Signed for",
+            Event::ReturnedByUnit { .. } => "Returned by the unit",
+            Event::ComplexApproved { .. } => "Approved as a complex case",
+            Event::Replied { .. } => "Replied",
+            Event::FollowedUp { .. } => "Follow-up call",
+            Event::Reopened { .. } => "Reopened",
+            Event::Closed { .. } => "Closed",
+            Event::PersonalDataRevealed { .. } => "Personal data viewed",
+        }
+    }
+}
+
 /// A review stage (复查 or 复核).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
