@@ -1,6 +1,6 @@
-//! minsheng-text: Chinese text for minsheng. For now: normalisation and a character-bigram
-//! similarity that decides whether two petitions state the same facts and grounds. Search,
-//! segmentation, the classifier and the risk lexicon arrive with the text-intelligence work.
+//! minsheng-text: Chinese text for minsheng: segmentation with a domain dictionary, the
+//! same-matter similarity, the topic classifier, the risk lexicon and hotspot clustering.
+//! Full-text search arrives later.
 
 pub mod classify;
 pub mod hotspot;

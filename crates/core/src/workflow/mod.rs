@@ -412,7 +412,9 @@ impl Event {
             Event::Objected { .. } => "Objected (returned)",
             Event::ExtensionGranted { .. } => "Extended",
             Event::OpinionIssued(_) => "Handling opinion issued",
-            Event::Settled { mediation: true, .. } => "Mediation agreement",
+            Event::Settled {
+                mediation: true, ..
+            } => "Mediation agreement",
             Event::Settled { .. } => "Settlement agreement",
             Event::Rated { .. } => "Rated",
             Event::ReviewRequested { .. } => "Review requested",
