@@ -33,7 +33,7 @@ pub struct TrainArgs {
     /// held-out score measures generalisation rather than memory).
     #[arg(long)]
     pub keep_duplicates: bool,
-    /// Train the reference model (one TF-IDF word+char linear SVM) instead of the ensemble.
+    /// Train the reference model (one plain TF-IDF word+char linear SVM) instead of the NBSVM.
     #[arg(long)]
     pub baseline: bool,
     /// SVM cost C (default: the configuration's own).
@@ -217,4 +217,30 @@ fn print_report(e: &Evaluation) {
 fn pad(s: &str, width: usize) -> String {
     let w: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_out_rows_may_not_be_written_into_a_checkout() {
+        let root = std::env::temp_dir().join(format!("minsheng-train-{}", std::process::id()));
+        let inside = root.join("repo").join("sub");
+        std::fs::create_dir_all(&inside).unwrap();
+        std::fs::create_dir_all(root.join("repo").join(".git")).unwrap();
+        let e = refuse_inside_repository(&inside.join("held.csv")).unwrap_err();
+        assert!(e.to_string().contains("refusing"), "{e}");
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        refuse_inside_repository(&root.join("outside").join("held.csv")).unwrap();
+        assert!(refuse_inside_repository(&root.join("missing").join("held.csv")).is_err());
+        std::fs::remove_dir_all(root).ok();
+    }
+
+    #[test]
+    fn labels_pad_by_display_width() {
+        assert_eq!(pad("交通运输", 10), "交通运输  ");
+        assert_eq!(pad("abc", 5), "abc  ");
+        assert_eq!(pad("劳动和社会保障", 4), "劳动和社会保障");
+    }
 }

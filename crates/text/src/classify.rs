@@ -436,7 +436,7 @@ impl Default for TrainConfig {
                 sublinear_tf: false,
                 learn_stop_words: false,
                 lead_words: 12,
-                max_chars: 2000,
+                max_chars: 1200,
             },
             members: vec![MemberSpec::svm(Block::Both)],
             c: 1.0,
@@ -460,6 +460,7 @@ impl TrainConfig {
             features: FeatureConfig {
                 sublinear_tf: true,
                 lead_words: 0,
+                max_chars: 0,
                 ..TrainConfig::default().features
             },
             members: vec![MemberSpec::svm(Block::Both)],
@@ -656,24 +657,23 @@ impl Vocab {
     /// A sparse TF-IDF row, sorted by index, each block L2-normalised.
     fn vectorize(&self, keys: &(Vec<u64>, Vec<u64>), sublinear: bool) -> Vec<(u32, f32)> {
         let mut out = Vec::new();
+        let mut sorted = Vec::new();
         for block in [&keys.0, &keys.1] {
-            let mut ids: Vec<u32> = block
-                .iter()
-                .filter_map(|k| self.index.get(k).copied())
-                .collect();
-            ids.sort_unstable();
+            // Counting repeats before the look-up: the table is far larger than the cache, so
+            // each look-up is a memory access, and most character n-grams of a long message
+            // repeat.
+            sorted.clear();
+            sorted.extend_from_slice(block);
+            sorted.sort_unstable();
             let start = out.len();
-            let mut i = 0;
-            while i < ids.len() {
-                let mut j = i;
-                while j < ids.len() && ids[j] == ids[i] {
-                    j += 1;
+            for run in sorted.chunk_by(|a, b| a == b) {
+                if let Some(&id) = self.index.get(&run[0]) {
+                    let tf = run.len() as f32;
+                    let tf = if sublinear { 1.0 + tf.ln() } else { tf };
+                    out.push((id, tf * self.idf[id as usize]));
                 }
-                let tf = (j - i) as f32;
-                let tf = if sublinear { 1.0 + tf.ln() } else { tf };
-                out.push((ids[i], tf * self.idf[ids[i] as usize]));
-                i = j;
             }
+            out[start..].sort_unstable_by_key(|e| e.0);
             let norm = out[start..].iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
             if norm > 0.0 {
                 for e in &mut out[start..] {
@@ -1856,7 +1856,22 @@ mod tests {
     fn save_and_load_give_identical_predictions() {
         let train = corpus(11, 15, ESTATES_TRAIN, 3);
         let refs: Vec<&Example> = train.iter().collect();
-        let model = Classifier::train(&refs, &small_config()).unwrap();
+        // Several members of both learners, so every part of the format is exercised.
+        let cfg = TrainConfig {
+            members: vec![
+                MemberSpec::svm(Block::Both),
+                MemberSpec::naive_bayes(Block::Words),
+                MemberSpec::svm(Block::Chars),
+            ],
+            features: FeatureConfig {
+                learn_stop_words: true,
+                ..small_config().features
+            },
+            ..small_config()
+        };
+        let model = Classifier::train(&refs, &cfg).unwrap();
+        assert_eq!(model.members.len(), 3);
+        assert_eq!(model.predict("河道被倾倒工业废水")[0].0, "环境保护");
         let mut bytes = Vec::new();
         model.write_to(&mut bytes).unwrap();
         let loaded = Classifier::read_from(&mut bytes.as_slice()).unwrap();
@@ -2074,6 +2089,22 @@ mod tests {
         assert_eq!(pc[2].f1, 0.0);
         let expect = (2.0 / 3.0 + 2.0 / 3.0 + 0.0) / 3.0;
         assert!((e.macro_f1() - expect).abs() < 1e-12, "{}", e.macro_f1());
+    }
+
+    #[test]
+    fn only_the_first_max_chars_are_read() {
+        let seg = Segmenter::new();
+        let long = Text::Raw {
+            title: "电梯故障".into(),
+            body: "物业不修".repeat(10_000),
+        };
+        let words = raw_words(&long, &seg, 100);
+        let chars: usize = words.iter().map(|w| w.chars().count()).sum();
+        assert!(chars <= 100 && chars > 80, "{chars}");
+        assert_eq!(words[0], "电梯");
+        let tokens = Text::Tokens(vec!["电梯".into(), "故障".into(), "物业".into()]);
+        assert_eq!(raw_words(&tokens, &seg, 4), ["电梯", "故障"]);
+        assert_eq!(raw_words(&tokens, &seg, 0).len(), 3);
     }
 
     #[test]
