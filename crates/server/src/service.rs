@@ -327,6 +327,36 @@ pub async fn execute(
     Err(StoreError::Conflict.into())
 }
 
+/// The directory snapshot and the policy in force where a matter is: what every decision needs.
+struct Rules {
+    directory: std::sync::Arc<minsheng_core::region::Directory>,
+    policy: std::sync::Arc<minsheng_core::policy::PolicySet>,
+}
+
+impl Rules {
+    fn for_region(st: &AppState, region: &str) -> Self {
+        Rules {
+            directory: st.directory(),
+            policy: st.policy_for_region(region),
+        }
+    }
+
+    fn context<'a>(
+        &'a self,
+        st: &'a AppState,
+        actor: &'a Actor,
+        now: DateTime<Utc>,
+    ) -> Context<'a> {
+        Context {
+            policy: &self.policy,
+            calendar: &st.calendar,
+            directory: &self.directory,
+            actor,
+            now,
+        }
+    }
+}
+
 /// Decides a registration at `at` and writes the new case (one attempt).
 pub async fn create_decided(
     st: &AppState,
@@ -337,20 +367,17 @@ pub async fn create_decided(
     query_code: String,
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Created> {
-    let dir = st.directory();
-    let policy = st.policy_for_region(&registration.location.region);
-    let ctx = Context {
-        policy: &policy,
-        calendar: &st.calendar,
-        directory: &dir,
-        actor,
-        now: at,
-    };
-    let events = workflow::decide(None, &Command::Register(Box::new(registration)), &ctx)?;
+    let rules = Rules::for_region(st, &registration.location.region);
+    let policy = &rules.policy;
+    let events = workflow::decide(
+        None,
+        &Command::Register(Box::new(registration)),
+        &rules.context(st, actor, at),
+    )?;
     let case_id = uuid::Uuid::now_v7();
     let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
-    let due = deadline::current_duty(&state, &policy, &st.calendar);
+    let due = deadline::current_duty(&state, policy, &st.calendar);
     Ok(st
         .store
         .create_case(CreateCase {
@@ -376,22 +403,15 @@ pub async fn append_decided(
     command: &Command,
     at: DateTime<Utc>,
 ) -> ApiResult<CaseState> {
-    let dir = st.directory();
-    let policy = st.policy_for_region(&case.location.region);
-    let ctx = Context {
-        policy: &policy,
-        calendar: &st.calendar,
-        directory: &dir,
-        actor,
-        now: at,
-    };
-    let events = workflow::decide(Some(case), command, &ctx)?;
+    let rules = Rules::for_region(st, &case.location.region);
+    let policy = &rules.policy;
+    let events = workflow::decide(Some(case), command, &rules.context(st, actor, at))?;
     let mut next = case.clone();
     for e in &events {
         next = workflow::apply(Some(next), case.id, at, e)
             .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
     }
-    let due = deadline::current_duty(&next, &policy, &st.calendar);
+    let due = deadline::current_duty(&next, policy, &st.calendar);
     Ok(st
         .store
         .append(AppendEvents {

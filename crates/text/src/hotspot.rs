@@ -24,14 +24,10 @@
 use crate::normalize;
 use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, Utc};
-use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
-
-/// Loading jieba's dictionary takes a noticeable fraction of a second; one copy per process.
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// A message to cluster: a web message, a hotline work order or a petition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -524,7 +520,7 @@ fn without_places(chars: &[char], places: &[FoundPlace]) -> Vec<char> {
 
 fn issue_words(cleaned: &[char]) -> Vec<String> {
     let text: String = cleaned.iter().collect();
-    JIEBA
+    crate::segment::default_jieba()
         .cut(&text, true)
         .into_iter()
         .map(|t| t.word.to_ascii_lowercase())

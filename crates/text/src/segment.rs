@@ -10,6 +10,11 @@ use std::sync::{Arc, LazyLock};
 /// segmenter in the process starts from this one copy.
 static DEFAULT: LazyLock<Arc<Jieba>> = LazyLock::new(|| Arc::new(Jieba::new()));
 
+/// The process's one copy of the default dictionary, for code that needs plain jieba cuts.
+pub fn default_jieba() -> &'static Jieba {
+    &DEFAULT
+}
+
 /// Administrative suffixes: a name is also known by its stem (东湖区 → 东湖), which people write
 /// on its own ("东湖那边", "湖滨一带").
 const PLACE_SUFFIXES: &[&str] = &[
