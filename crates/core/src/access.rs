@@ -51,6 +51,18 @@ impl Role {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::Intake => "Intake agent",
+            Role::Coordinator => "Coordinator",
+            Role::Handler => "Handling officer",
+            Role::Supervisor => "Supervisor",
+            Role::Admin => "Administrator",
+            Role::Citizen => "Citizen",
+            Role::System => "System",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Role::Intake => "登记员/话务员",

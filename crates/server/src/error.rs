@@ -50,7 +50,7 @@ impl ApiError {
         }
     }
 
-    fn parts(&self) -> (StatusCode, ErrorBody) {
+    pub fn parts(&self) -> (StatusCode, ErrorBody) {
         let body = |code: &str, zh: String, en: String| ErrorBody {
             code: code.to_string(),
             message_zh: zh,

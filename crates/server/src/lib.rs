@@ -9,6 +9,7 @@ pub mod extract;
 pub mod service;
 pub mod state;
 pub mod views;
+pub mod web;
 
 pub use auth::PasswordParams;
 pub use state::AppState;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -14,7 +14,8 @@ use minsheng_core::workflow::{
     self, CaseState, Command, Context, PriorCase, PriorMatters, Registration,
 };
 use minsheng_store::{
-    AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner, StoreError,
+    AppendEvents, CaseFilter, CasePage, CreateCase, Created, IdempotencyKey, NewPetitioner, Scope,
+    StoreError,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -178,50 +179,11 @@ pub async fn register(
     input: NewCaseInput,
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Registered> {
-    let dir = st.directory();
-    let person = parse_person(&input.petitioner)?;
-    let office_unit = match (&input.office_unit, actor.role) {
-        (Some(u), _) => u.clone(),
-        (None, Role::Intake | Role::Coordinator) => {
-            actor.unit.clone().ok_or(ApiError::Forbidden)?
-        }
-        (None, _) => {
-            dir.region(&input.location.region)?;
-            dir.nearest_unit(&input.location.region, UnitKind::PetitionOffice)
-                .map(|u| u.id.clone())
-                .ok_or_else(|| {
-                    minsheng_core::DomainError::invalid(
-                        "office_unit",
-                        "该地区没有信访部门，请指定受理单位",
-                        "no petition office covers this region; name the receiving unit",
-                    )
-                })?
-        }
-    };
     let code_bytes: [u8; ids::QUERY_CODE_LEN] =
         minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
     let query_code = ids::query_code_from_random(&code_bytes);
     let at = now();
-    let prior = prior_matters(st, &person, &input, at).await?;
-    let registration = Registration {
-        channel: input.channel,
-        flow: input.flow,
-        kind: input.kind,
-        urgent: input.urgent,
-        title: input.title,
-        request: input.request,
-        facts_reasons: input.facts_reasons,
-        topic: input.topic,
-        location: input.location,
-        petitioner: person.reference,
-        group_size: input.group_size,
-        representatives: input.representatives,
-        office_unit,
-        accused_unit: input.accused_unit,
-        about_officials: input.about_officials,
-        query_code_hash: ids::query_code_hash(&query_code),
-        prior,
-    };
+    let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
     let created = create_decided(
         st,
         actor,
@@ -247,6 +209,72 @@ pub async fn register(
             }
         }
     })
+}
+
+/// What the case would look like if registered now, without writing anything: the intake
+/// console shows its deadlines (and any refusal) before the agent saves.
+pub async fn preview(st: &AppState, actor: &Actor, input: NewCaseInput) -> ApiResult<CaseState> {
+    let at = now();
+    let (registration, _) = prepare(st, actor, input, "preview", at).await?;
+    let rules = Rules::for_region(st, &registration.location.region);
+    let events = workflow::decide(
+        None,
+        &Command::Register(Box::new(registration)),
+        &rules.context(st, actor, at),
+    )?;
+    workflow::replay(uuid::Uuid::nil(), events.iter().map(|e| (at, e)))
+        .ok_or_else(|| ApiError::Internal("registration produced no case".into()))
+}
+
+/// Checks the person, chooses the receiving unit and gathers earlier matters.
+async fn prepare(
+    st: &AppState,
+    actor: &Actor,
+    input: NewCaseInput,
+    query_code: &str,
+    at: DateTime<Utc>,
+) -> ApiResult<(Registration, Person)> {
+    let dir = st.directory();
+    let person = parse_person(&input.petitioner)?;
+    let office_unit = match (&input.office_unit, actor.role) {
+        (Some(u), _) => u.clone(),
+        (None, Role::Intake | Role::Coordinator) => {
+            actor.unit.clone().ok_or(ApiError::Forbidden)?
+        }
+        (None, _) => {
+            dir.region(&input.location.region)?;
+            dir.nearest_unit(&input.location.region, UnitKind::PetitionOffice)
+                .map(|u| u.id.clone())
+                .ok_or_else(|| {
+                    minsheng_core::DomainError::invalid(
+                        "office_unit",
+                        "该地区没有信访部门，请指定受理单位",
+                        "no petition office covers this region; name the receiving unit",
+                    )
+                })?
+        }
+    };
+    let prior = prior_matters(st, &person, &input, at).await?;
+    let registration = Registration {
+        channel: input.channel,
+        flow: input.flow,
+        kind: input.kind,
+        urgent: input.urgent,
+        title: input.title,
+        request: input.request,
+        facts_reasons: input.facts_reasons,
+        topic: input.topic,
+        location: input.location,
+        petitioner: person.reference.clone(),
+        group_size: input.group_size,
+        representatives: input.representatives,
+        office_unit,
+        accused_unit: input.accused_unit,
+        about_officials: input.about_officials,
+        query_code_hash: ids::query_code_hash(query_code),
+        prior,
+    };
+    Ok((registration, person))
 }
 
 /// Earlier matters of the same person on the same topic and facts (Arts. 19 ¶3, 36 ¶3).
@@ -468,4 +496,71 @@ pub async fn load_for_citizen(st: &AppState, code: &str, last4: &str) -> ApiResu
         return Err(ApiError::NotFound);
     }
     Ok(case)
+}
+
+/// The part of the case table a staff member's role lets them list.
+pub fn scope_for(st: &AppState, actor: &Actor) -> ApiResult<Scope> {
+    let dir = st.directory();
+    Ok(match actor.role {
+        Role::Handler => Scope::Unit(actor.unit.clone().ok_or(ApiError::Forbidden)?),
+        Role::Intake | Role::Coordinator => {
+            let unit = actor.unit.clone().ok_or(ApiError::Forbidden)?;
+            let home = dir.unit(&unit)?.region.clone();
+            Scope::Local {
+                regions: dir
+                    .regions()
+                    .filter(|r| dir.is_within(&r.code, &home))
+                    .map(|r| r.code.clone())
+                    .collect(),
+                unit,
+            }
+        }
+        Role::Citizen => return Err(ApiError::Forbidden),
+        _ => Scope::All,
+    })
+}
+
+/// One page of cases in `scope`, with the per-case access rule applied on top of the SQL scope.
+pub async fn list_visible(
+    st: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    filter: &CaseFilter,
+) -> ApiResult<CasePage> {
+    let dir = st.directory();
+    let mut page = st.store.list_cases(scope, filter).await.map_err(|e| match e {
+        StoreError::Corrupt(m) if m == "bad cursor" => {
+            ApiError::bad("invalid_cursor", "分页游标无效", "Invalid cursor")
+        }
+        e => e.into(),
+    })?;
+    page.items.retain(|c| access::can_view(actor, c, &dir));
+    Ok(page)
+}
+
+/// Whether a command could run on a case now: hidden (`None`) when the state or the role rules
+/// it out, refused with the rule's words when a time limit or count does, open otherwise (bad
+/// arguments are the form's business, not a reason to hide the action).
+pub enum Availability {
+    Open,
+    Refused { zh: String, en: String },
+}
+
+pub fn availability(
+    st: &AppState,
+    actor: &Actor,
+    case: &CaseState,
+    command: &Command,
+) -> Option<Availability> {
+    use minsheng_core::DomainError as D;
+    let rules = Rules::for_region(st, &case.location.region);
+    match workflow::decide(Some(case), command, &rules.context(st, actor, now())) {
+        Ok(_) => Some(Availability::Open),
+        Err(D::NotAllowedInState { .. } | D::Forbidden { .. }) => None,
+        Err(e @ (D::Rule { .. } | D::CalendarGap { .. })) => Some(Availability::Refused {
+            zh: e.message_zh(),
+            en: e.message_en(),
+        }),
+        Err(_) => Some(Availability::Open),
+    }
 }

@@ -16,7 +16,7 @@ mod writer;
 
 pub use crypto::Sealer;
 pub use error::StoreError;
-pub use read::{CaseFilter, CasePage, PetitionerRecord, Scope};
+pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};

@@ -39,6 +39,35 @@ pub struct CaseFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
     pub limit: u32,
+    pub sort: CaseSort,
+}
+
+/// Queue order. `DueSoonest` lists only cases with a running duty deadline, the nearest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    Newest,
+    Oldest,
+    DueSoonest,
+}
+
+impl CaseSort {
+    pub fn parse(s: &str) -> Option<CaseSort> {
+        match s {
+            "newest" => Some(CaseSort::Newest),
+            "oldest" => Some(CaseSort::Oldest),
+            "due" => Some(CaseSort::DueSoonest),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseSort::Newest => "newest",
+            CaseSort::Oldest => "oldest",
+            CaseSort::DueSoonest => "due",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -159,9 +188,19 @@ impl Store {
         .await?)
     }
 
-    /// Cases filtered and paged by registration time, newest first.
+    /// Cases filtered and paged (keyset) in the requested order.
     pub async fn list_cases(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage, StoreError> {
-        let mut q = Sql::new("SELECT c.state, c.registered_at, c.id FROM cases c WHERE 1 = 1");
+        let (key, dir, cmp) = match f.sort {
+            CaseSort::Newest => ("c.registered_at", "DESC", "<"),
+            CaseSort::Oldest => ("c.registered_at", "ASC", ">"),
+            CaseSort::DueSoonest => ("c.due_at", "ASC", ">"),
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT c.state, {key}, c.id FROM cases c WHERE 1 = 1"
+        ));
+        if f.sort == CaseSort::DueSoonest {
+            q.and("c.due_at IS NOT NULL");
+        }
         match scope {
             Scope::All => {}
             Scope::Unit(u) => {
@@ -219,14 +258,13 @@ impl Store {
             let pm = q.bind(Arg::Int(ms));
             let pi = q.bind(Arg::Text(id));
             q.and(&format!(
-                "(c.registered_at < {pm} OR (c.registered_at = {pm} AND c.id < {pi}))"
+                "({key} {cmp} {pm} OR ({key} = {pm} AND c.id {cmp} {pi}))"
             ));
         }
         let limit = f.limit.clamp(1, 200);
         let pl = q.bind(Arg::Int(i64::from(limit) + 1));
-        q.text.push_str(&format!(
-            " ORDER BY c.registered_at DESC, c.id DESC LIMIT {pl}"
-        ));
+        q.text
+            .push_str(&format!(" ORDER BY {key} {dir}, c.id {dir} LIMIT {pl}"));
 
         let mut query = sqlx::query_as::<_, (String, i64, String)>(AssertSqlSafe(q.text));
         for a in q.args {

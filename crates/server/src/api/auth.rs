@@ -53,36 +53,8 @@ pub async fn login(
     State(st): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if req.username.len() > 100
-        || req.password.len() > 256
-        || req.username.chars().any(char::is_control)
-    {
-        return Err(ApiError::Unauthenticated);
-    }
-    let user = st.store.user_by_username(&req.username).await?;
-    // Verify against a dummy hash when the user is unknown so timing does not reveal accounts.
-    let (stored, user) = match user {
-        Some(u) if u.active => (u.password_hash.clone(), Some(u)),
-        _ => (DUMMY_HASH.to_string(), None),
-    };
-    let ok = auth::verify_password(stored, req.password).await;
-    let user = match (ok, user) {
-        (true, Some(u)) => u,
-        _ => {
-            st.store.audit(&req.username, "login_failed", "").await.ok();
-            return Err(ApiError::Unauthenticated);
-        }
-    };
-    let token = auth::new_token()?;
-    let expires = chrono::Utc::now() + chrono::Duration::days(TOKEN_DAYS);
-    st.store
-        .insert_token(&auth::token_hash(&token), user.id, expires)
-        .await?;
-    st.store.audit(&user.username, "login", "").await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        TOKEN_DAYS * 86400
-    );
+    let (token, user) = sign_in(&st, &req.username, req.password).await?;
+    let cookie = session_cookie(&token);
     let mut resp = axum::Json(LoginResponse {
         token,
         user: me(&user),
@@ -93,6 +65,49 @@ pub async fn login(
     }
     Ok(resp)
 }
+
+/// Checks a user name and password and opens a session: the token and the user.
+pub async fn sign_in(
+    st: &AppState,
+    username: &str,
+    password: String,
+) -> ApiResult<(String, minsheng_store::UserRecord)> {
+    if username.len() > 100 || password.len() > 256 || username.chars().any(char::is_control) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let user = st.store.user_by_username(username).await?;
+    // Verify against a dummy hash when the user is unknown so timing does not reveal accounts.
+    let (stored, user) = match user {
+        Some(u) if u.active => (u.password_hash.clone(), Some(u)),
+        _ => (DUMMY_HASH.to_string(), None),
+    };
+    let ok = auth::verify_password(stored, password).await;
+    let user = match (ok, user) {
+        (true, Some(u)) => u,
+        _ => {
+            st.store.audit(username, "login_failed", "").await.ok();
+            return Err(ApiError::Unauthenticated);
+        }
+    };
+    let token = auth::new_token()?;
+    let expires = chrono::Utc::now() + chrono::Duration::days(TOKEN_DAYS);
+    st.store
+        .insert_token(&auth::token_hash(&token), user.id, expires)
+        .await?;
+    st.store.audit(&user.username, "login", "").await?;
+    Ok((token, user))
+}
+
+/// The HttpOnly session cookie carrying the token for browsers.
+pub fn session_cookie(token: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        TOKEN_DAYS * 86400
+    )
+}
+
+/// A cookie that ends the browser session.
+pub const CLEAR_SESSION_COOKIE: &str = "ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 
 /// A valid argon2id hash of a random password, used when the user name is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3wq9vWmD2RpW0YcVqNn8m6m0x8b5p6ZkQyqP5g0lJ2U";
@@ -105,7 +120,7 @@ pub async fn logout(State(st): State<AppState>, staff: Staff) -> ApiResult<Respo
     let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_static(CLEAR_SESSION_COOKIE),
     );
     Ok(resp)
 }

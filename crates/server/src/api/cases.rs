@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use minsheng_core::access::{self, Role};
 use minsheng_core::petitioner::Phone;
 use minsheng_core::workflow::Command;
-use minsheng_store::{CaseFilter, IdempotencyKey, Scope};
+use minsheng_store::{CaseFilter, CaseSort, IdempotencyKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -101,6 +101,8 @@ pub struct ListParams {
     pub overdue: Option<bool>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// newest (default), oldest, or due (running deadlines, nearest first)
+    pub sort: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,22 +123,7 @@ pub async fn list(
     use minsheng_core::case::{CaseKind, Channel, Flow, Status};
     let actor = staff.actor();
     let dir = st.directory();
-    let scope = match actor.role {
-        Role::Handler => Scope::Unit(actor.unit.clone().ok_or(ApiError::Forbidden)?),
-        Role::Intake | Role::Coordinator => {
-            let unit = actor.unit.clone().ok_or(ApiError::Forbidden)?;
-            let home = dir.unit(&unit)?.region.clone();
-            Scope::Local {
-                regions: dir
-                    .regions()
-                    .filter(|r| dir.is_within(&r.code, &home))
-                    .map(|r| r.code.clone())
-                    .collect(),
-                unit,
-            }
-        }
-        _ => Scope::All,
-    };
+    let scope = service::scope_for(&st, &actor)?;
     if let Some(s) = &p.status {
         Status::parse(s)?;
     }
@@ -182,6 +169,16 @@ pub async fn list(
             "Invalid cursor",
         ));
     }
+    let sort = match p.sort.as_deref() {
+        None => CaseSort::Newest,
+        Some(s) => CaseSort::parse(s).ok_or_else(|| {
+            ApiError::bad(
+                "invalid_sort",
+                "排序只能是 newest、oldest 或 due",
+                "sort must be newest, oldest or due",
+            )
+        })?,
+    };
     let filter = CaseFilter {
         status: p.status,
         unit: p.unit,
@@ -194,21 +191,12 @@ pub async fn list(
         overdue_at: p.overdue.filter(|o| *o).map(|_| service::now()),
         cursor: p.cursor,
         limit: p.limit.unwrap_or(50),
+        sort,
     };
-    let page = st
-        .store
-        .list_cases(&scope, &filter)
-        .await
-        .map_err(|e| match e {
-            minsheng_store::StoreError::Corrupt(m) if m == "bad cursor" => {
-                ApiError::bad("invalid_cursor", "分页游标无效", "Invalid cursor")
-            }
-            e => e.into(),
-        })?;
+    let page = service::list_visible(&st, &actor, &scope, &filter).await?;
     let items = page
         .items
         .iter()
-        .filter(|c| access::can_view(&actor, c, &dir))
         .map(|c| views::case_summary(&st, &dir, &actor, c))
         .collect();
     Ok(axum::Json(CaseList {

@@ -1,0 +1,95 @@
+//! The web pages: the citizen portal (no login) and the staff workbench, rendered on the server
+//! from askama templates compiled into the binary, with vendored htmx for small enhancements.
+//! Every visible string is given in Chinese and English (`Chrome::t`); Chinese is the default,
+//! and the switch is remembered in a cookie.
+
+pub mod admin;
+pub mod assets;
+pub mod casework;
+pub mod chrome;
+pub mod documents;
+pub mod forms;
+pub mod intake;
+pub mod portal;
+pub mod present;
+pub mod workbench;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrome::{LANG_COOKIE, Lang};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/submit", get(portal::submit_form).post(portal::submit))
+        .route("/track", get(portal::track_form).post(portal::track))
+        .route("/track/act", post(portal::act))
+        .route("/lang/{lang}", get(switch_lang))
+        .route("/static/{*file}", get(assets::serve))
+        .route("/staff/login", get(workbench::login_form).post(workbench::login))
+        .route("/staff/logout", post(workbench::logout))
+        .route("/staff", get(workbench::queue))
+        .route("/staff/cases/{id}", get(casework::case_page))
+        .route("/staff/cases/{id}/act", post(casework::act))
+        .route("/staff/cases/{id}/reveal", post(casework::reveal))
+        .route("/staff/cases/{id}/documents/{doc}", get(documents::document))
+        .route("/staff/intake", get(intake::console).post(intake::register))
+        .route("/staff/intake/history", post(intake::history))
+        .route("/staff/intake/preview", post(intake::preview))
+        .route("/staff/admin", get(admin::overview))
+        .route("/staff/admin/users", post(admin::add_user))
+        .layer(axum::middleware::from_fn(same_origin_posts))
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Sets the language cookie (a year) and goes back to the page the visitor was on.
+async fn switch_lang(
+    axum::extract::Path(lang): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Next>,
+) -> Response {
+    let lang = if lang == "en" { Lang::En } else { Lang::Zh };
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let value = match lang {
+        Lang::En => "en",
+        Lang::Zh => "zh",
+    };
+    let mut resp = Redirect::to(&next).into_response();
+    if let Ok(v) = format!("{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax").parse()
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Form posts must come from our own pages: with the SameSite=Strict session cookie this closes
+/// cross-site request forgery for browsers that send Origin (all current ones do on POST).
+async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.method() == Method::POST && !origin_matches(req.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "跨站提交已被拒绝 / Cross-site form submission refused",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+fn origin_matches(h: &HeaderMap) -> bool {
+    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
+}
