@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod kpi;
 pub mod petitioner;
 pub mod policy;
 pub mod region;
