@@ -3,6 +3,7 @@
 //! hash chain. No IO, no async, no database.
 
 pub mod access;
+pub mod alert;
 pub mod calendar;
 pub mod case;
 pub mod deadline;
@@ -13,6 +14,7 @@ pub mod kpi;
 pub mod petitioner;
 pub mod policy;
 pub mod region;
+pub mod supervision;
 pub mod workflow;
 
 pub use error::DomainError;
