@@ -194,8 +194,8 @@ pub fn spike(p: &AlertPolicy, input: &SpikeInput, now: DateTime<Utc>) -> Option<
     if lhs < rhs {
         return None;
     }
-    let expected = (u64::from(input.baseline_cases) * u64::from(r.window_days))
-        .div_ceil(u64::from(r.baseline_days)) as u32;
+    // The fewest cases that would have fired, shown as the threshold reached.
+    let needed = rhs.div_ceil(u64::from(r.baseline_days) * 100) as u32;
     Some(AlertDraft {
         rule: AlertRule::Spike,
         level: r.level,
@@ -208,7 +208,7 @@ pub fn spike(p: &AlertPolicy, input: &SpikeInput, now: DateTime<Utc>) -> Option<
         evidence: Evidence {
             cases: input.window_cases.clone(),
             count: n as u32,
-            threshold: r.min_cases.max(expected),
+            threshold: r.min_cases.max(needed),
             place: Some(input.place.clone()),
             topic: Some(input.topic.clone()),
             ..Evidence::default()
