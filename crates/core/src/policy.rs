@@ -165,6 +165,7 @@ pub struct RatingOption {
 
 /// How a rating option counts in 满意率.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RatingClass {
     Satisfied,
