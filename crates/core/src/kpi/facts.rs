@@ -513,7 +513,7 @@ impl Deriver<'_> {
     fn finish(mut self, s: CaseState, links: &CaseLinks, as_of: DateTime<Utc>) -> CaseFacts {
         let terminal = s.status.is_terminal();
         let emergency = s.emergency.is_some();
-        let mut hotline_open_missed = false;
+        let mut hotline_open_missed = None;
         let mut hotline_open_pending = None;
         for duty in std::mem::take(&mut self.open) {
             if terminal {
@@ -533,7 +533,7 @@ impl Deriver<'_> {
             };
             if duty.metric == Metric::HotlineOnTime {
                 if as_of >= due {
-                    hotline_open_missed = true;
+                    hotline_open_missed = Some(due);
                 } else {
                     hotline_open_pending = Some(due);
                 }
@@ -563,14 +563,13 @@ impl Deriver<'_> {
             Flow::Petition => self.finish_petition(&s, links, as_of),
             Flow::Hotline if !emergency => {
                 if let Some(unit) = self.hotline_last_unit.take() {
-                    let missed = self.hotline_rounds_missed || hotline_open_missed;
-                    if missed {
+                    if self.hotline_rounds_missed || hotline_open_missed.is_some() {
                         self.tallies.push(Tally {
                             metric: Metric::HotlineOnTime,
                             unit,
                             hit: Some(false),
-                            due: None,
-                            open: false,
+                            due: hotline_open_missed,
+                            open: hotline_open_missed.is_some(),
                         });
                     } else if let Some(until) = hotline_open_pending {
                         self.pending.push(Pending {

@@ -388,9 +388,11 @@ fn consultations_answered_on_the_call_and_emergencies() {
         pending(&facts(&u, "2026-03-02 11:59"), M::HotlineOnTime),
         Some(t("2026-03-02 12:00"))
     );
+    let f = facts(&u, "2026-03-02 12:00");
+    assert_eq!(tallies(&f, M::HotlineOnTime), [(HOTLINE, MISS)]);
     assert_eq!(
-        tallies(&facts(&u, "2026-03-02 12:00"), M::HotlineOnTime),
-        [(HOTLINE, MISS)]
+        f.overdue_open().map(|x| x.due).collect::<Vec<_>>(),
+        [Some(t("2026-03-02 12:00"))]
     );
 }
 
@@ -519,4 +521,38 @@ fn cases_count_in_the_month_of_registration_in_china_time() {
         "2026-04-01"
     );
     assert_eq!(kpi::period_key(t("2026-01-01 00:30"), Grain::Year), "2026");
+}
+
+#[test]
+fn declined_at_the_door_is_a_timely_office_decision_and_nothing_else() {
+    let prior = PriorMatters {
+        final_same_matter: Some(PriorCase {
+            id: uuid::Uuid::from_u128(42),
+            number: "2026-0201-000042".into(),
+            unit: DEPT.into(),
+            within_time_limit: false,
+        }),
+        pending_same_matter: None,
+    };
+    let events = register_with(COUNTY, prior);
+    assert_eq!(events.len(), 2, "registered and declined");
+    let at = t("2026-03-02 10:00");
+    let repeat = CaseLinks {
+        repeat_of: Some(uuid::Uuid::from_u128(42)),
+        repeated_later: false,
+    };
+    let f = kpi::derive(
+        ID,
+        events.iter().map(|e| (at, e)),
+        &repeat,
+        &WORLD.policy_for(TOWNSHIP),
+        &WORLD.cal,
+        t("2026-06-01 10:00"),
+    )
+    .unwrap();
+    assert_eq!(f.status, Status::Declined);
+    assert_eq!(tallies(&f, M::TimelyTransfer), [(COUNTY, HIT)]);
+    assert_eq!(tallies(&f, M::RepeatPetition), [(COUNTY, HIT)]);
+    assert_eq!(f.tallies.len(), 2, "{:?}", f.tallies);
+    assert!(f.pending.is_empty() && f.valid_until.is_none());
 }
