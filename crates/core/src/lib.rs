@@ -3,15 +3,18 @@
 //! hash chain. No IO, no async, no database.
 
 pub mod access;
+pub mod alert;
 pub mod calendar;
 pub mod case;
 pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod kpi;
 pub mod petitioner;
 pub mod policy;
 pub mod region;
+pub mod supervision;
 pub mod workflow;
 
 pub use error::DomainError;

@@ -157,6 +157,281 @@ pub struct RatingOption {
     /// Rated unsatisfied: feeds supervision and allows a hotline reopen (重办).
     #[serde(default)]
     pub unsatisfied: bool,
+    /// 基本满意-like: satisfied only when `basically_counts_as_satisfied` says so. Kept apart in
+    /// the KPI counts, so the switch changes the displayed rate without a recount.
+    #[serde(default)]
+    pub basically: bool,
+}
+
+/// How a rating option counts in 满意率.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RatingClass {
+    Satisfied,
+    Basically,
+    Unsatisfied,
+}
+
+impl RatingOption {
+    pub fn class(&self) -> RatingClass {
+        if self.unsatisfied {
+            RatingClass::Unsatisfied
+        } else if self.basically {
+            RatingClass::Basically
+        } else {
+            RatingClass::Satisfied
+        }
+    }
+}
+
+/// Numbers the KPI definitions need beyond the workflow's own time limits (docs/kpi.md).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KpiPolicy {
+    /// How long after an answer the petitioner may rate it before the case counts as "not
+    /// rated" in 参评率. 国信发〔2022〕11号's window is unverified (rules.md §2.1).
+    pub rating_window: Period,
+    /// A hotline unit responds (签收 or 退单) to a dispatched order within this (rules.md §3.6).
+    pub hotline_response: Period,
+}
+
+impl Default for KpiPolicy {
+    fn default() -> Self {
+        KpiPolicy {
+            rating_window: Period::Days(30),
+            hotline_response: Period::WorkingDays(1),
+        }
+    }
+}
+
+/// One rung of the early-warning ladder: level 1 is the most severe.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertLevelPolicy {
+    pub level: u8,
+    pub zh: String,
+    pub en: String,
+    /// Must be acknowledged (reported) within this, or the alert escalates one rung.
+    #[serde(rename(deserialize = "report_within"), deserialize_with = "hours")]
+    pub report_within_hours: u32,
+}
+
+fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    match Period::deserialize(d)? {
+        Period::Hours(h) if h > 0 => Ok(h),
+        _ => Err(serde::de::Error::custom(
+            "report_within must be a number of hours, like \"12h\"",
+        )),
+    }
+}
+
+/// Thresholds of the early-warning rules (rules.md §6.2). Each rule names the level it raises.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertPolicy {
+    pub levels: Vec<AlertLevelPolicy>,
+    pub risk_lexicon: RiskLexiconRule,
+    /// Tiers by people on one matter, ascending; the highest tier reached sets the level.
+    pub group: Vec<GroupTier>,
+    pub spike: SpikeRule,
+    pub cluster: ClusterRule,
+    pub repeat_petitioner: RepeatPetitionerRule,
+    pub skip_level: SkipLevelRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskLexiconRule {
+    /// Level for a hit in a category not listed below.
+    pub default_level: u8,
+    /// Level per lexicon category (e.g. extreme = 1).
+    #[serde(default)]
+    pub categories: std::collections::BTreeMap<String, u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupTier {
+    pub min_people: u32,
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeRule {
+    pub window_days: u32,
+    pub baseline_days: u32,
+    /// Fires when the window holds at least this many cases …
+    pub min_cases: u32,
+    /// … and at least this percentage of the place's baseline rate for a window of that length.
+    pub factor_percent: u32,
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterRule {
+    pub window_days: u32,
+    /// Distinct petitioners behind near-duplicate texts.
+    pub min_petitioners: u32,
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatPetitionerRule {
+    pub cases: u32,
+    pub days: u32,
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipLevelRule {
+    pub level: u8,
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        let level = |level: u8, zh: &str, en: &str, h: u32| AlertLevelPolicy {
+            level,
+            zh: zh.into(),
+            en: en.into(),
+            report_within_hours: h,
+        };
+        AlertPolicy {
+            levels: vec![
+                level(1, "一级预警", "Level 1", 1),
+                level(2, "二级预警", "Level 2", 2),
+                level(3, "三级预警", "Level 3", 8),
+                level(4, "四级预警", "Level 4", 12),
+            ],
+            risk_lexicon: RiskLexiconRule {
+                default_level: 3,
+                categories: [("extreme".to_string(), 1), ("group".to_string(), 2)]
+                    .into_iter()
+                    .collect(),
+            },
+            group: vec![
+                GroupTier {
+                    min_people: 5,
+                    level: 4,
+                },
+                GroupTier {
+                    min_people: 50,
+                    level: 3,
+                },
+            ],
+            spike: SpikeRule {
+                window_days: 7,
+                baseline_days: 28,
+                min_cases: 3,
+                factor_percent: 300,
+                level: 4,
+            },
+            cluster: ClusterRule {
+                window_days: 7,
+                min_petitioners: 5,
+                level: 3,
+            },
+            repeat_petitioner: RepeatPetitionerRule {
+                cases: 3,
+                days: 30,
+                level: 4,
+            },
+            skip_level: SkipLevelRule { level: 3 },
+        }
+    }
+}
+
+impl AlertPolicy {
+    pub fn level(&self, level: u8) -> Option<&AlertLevelPolicy> {
+        self.levels.iter().find(|l| l.level == level)
+    }
+
+    /// The most severe level of the ladder (the smallest number).
+    pub fn top_level(&self) -> u8 {
+        self.levels.iter().map(|l| l.level).min().unwrap_or(1)
+    }
+
+    fn validate(&self, scope: &str) -> Result<(), String> {
+        let mut levels: Vec<u8> = self.levels.iter().map(|l| l.level).collect();
+        levels.sort_unstable();
+        let n = levels.len() as u8;
+        if levels.is_empty() || levels != (1..=n).collect::<Vec<_>>() {
+            return Err(format!(
+                "{scope}: alert.levels must be numbered 1..n without gaps"
+            ));
+        }
+        // A more severe level reports sooner, or escalation would loosen the deadline.
+        for w in levels.windows(2) {
+            let (hi, lo) = (self.level(w[0]), self.level(w[1]));
+            if let (Some(hi), Some(lo)) = (hi, lo)
+                && hi.report_within_hours > lo.report_within_hours
+            {
+                return Err(format!(
+                    "{scope}: alert level {} must report no later than level {}",
+                    hi.level, lo.level
+                ));
+            }
+        }
+        let known = |l: u8| (1..=n).contains(&l);
+        let mut used = vec![
+            (
+                "risk_lexicon.default_level",
+                self.risk_lexicon.default_level,
+            ),
+            ("spike.level", self.spike.level),
+            ("cluster.level", self.cluster.level),
+            ("repeat_petitioner.level", self.repeat_petitioner.level),
+            ("skip_level.level", self.skip_level.level),
+        ];
+        used.extend(
+            self.risk_lexicon
+                .categories
+                .values()
+                .map(|l| ("risk_lexicon.categories", *l)),
+        );
+        used.extend(self.group.iter().map(|g| ("group.level", g.level)));
+        if let Some((name, _)) = used.iter().find(|(_, l)| !known(*l)) {
+            return Err(format!(
+                "{scope}: alert.{name} is not a level of alert.levels"
+            ));
+        }
+        if self.group.is_empty()
+            || self.group.iter().any(|g| g.min_people < 2)
+            || self
+                .group
+                .windows(2)
+                .any(|w| w[0].min_people >= w[1].min_people)
+        {
+            return Err(format!(
+                "{scope}: alert.group needs tiers of at least 2 people, ascending"
+            ));
+        }
+        let s = &self.spike;
+        if s.window_days == 0
+            || s.baseline_days < s.window_days
+            || s.min_cases == 0
+            || s.factor_percent < 100
+        {
+            return Err(format!(
+                "{scope}: alert.spike needs window_days > 0, baseline_days >= window_days, min_cases > 0, factor_percent >= 100"
+            ));
+        }
+        if self.cluster.window_days == 0 || self.cluster.min_petitioners < 2 {
+            return Err(format!(
+                "{scope}: alert.cluster needs window_days > 0 and min_petitioners >= 2"
+            ));
+        }
+        if self.repeat_petitioner.days == 0 || self.repeat_petitioner.cases < 2 {
+            return Err(format!(
+                "{scope}: alert.repeat_petitioner needs days > 0 and cases >= 2"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The policy that applies to one region: national defaults with its overrides merged in.
@@ -166,6 +441,11 @@ pub struct PolicySet {
     pub petition: PetitionPolicy,
     pub hotline: HotlinePolicy,
     pub rating: RatingPolicy,
+    /// Optional in a policy file written before KPIs existed: the defaults apply.
+    #[serde(default)]
+    pub kpi: KpiPolicy,
+    #[serde(default)]
+    pub alert: AlertPolicy,
 }
 
 impl PolicySet {
@@ -238,7 +518,28 @@ impl PolicySet {
                 "{scope}: rating.options needs at least one unsatisfied and one other option"
             ));
         }
-        Ok(())
+        if r.options.iter().any(|o| o.unsatisfied && o.basically) {
+            return Err(format!(
+                "{scope}: a rating option cannot be both unsatisfied and basically satisfied"
+            ));
+        }
+        for (name, period) in [
+            ("rating_window", self.kpi.rating_window),
+            ("hotline_response", self.kpi.hotline_response),
+        ] {
+            if matches!(
+                period,
+                Period::Days(0) | Period::WorkingDays(0) | Period::Hours(0)
+            ) {
+                return Err(format!("{scope}: kpi.{name} must be longer than zero"));
+            }
+        }
+        self.alert.validate(scope)
+    }
+
+    /// How a rating code counts; `None` for a code the policy no longer offers.
+    pub fn rating_class(&self, code: &str) -> Option<RatingClass> {
+        self.rating(code).map(RatingOption::class)
     }
 }
 
@@ -436,5 +737,42 @@ mod tests {
         let unknown = SHIPPED_POLICY.replace("[hotline]", "[hotline]\nnonsense = 1");
         assert!(Policy::from_toml(&unknown).is_err());
         assert!(Policy::from_toml("").is_err());
+    }
+
+    #[test]
+    fn kpi_and_alert_sections_are_optional_and_shipped_as_the_defaults() {
+        let n = Policy::shipped().national();
+        assert_eq!(n.kpi, KpiPolicy::default());
+        assert_eq!(n.alert, AlertPolicy::default());
+        let start = SHIPPED_POLICY.find("[kpi]").unwrap();
+        let end = SHIPPED_POLICY.find("[rating]").unwrap();
+        let old = format!("{}{}", &SHIPPED_POLICY[..start], &SHIPPED_POLICY[end..]);
+        let p = Policy::from_toml(&old).unwrap().national();
+        assert_eq!(p.alert.level(4).unwrap().report_within_hours, 12);
+        assert_eq!(
+            p.rating_class("basically_satisfied"),
+            Some(RatingClass::Basically)
+        );
+        assert_eq!(p.rating_class("nonsense"), None);
+    }
+
+    #[test]
+    fn rejects_invalid_alert_policies() {
+        for (from, to) in [
+            ("report_within = \"1h\"", "report_within = \"1d\""),
+            ("report_within = \"1h\"", "report_within = \"9h\""),
+            ("{ level = 4, zh", "{ level = 5, zh"),
+            ("skip_level = { level = 3 }", "skip_level = { level = 7 }"),
+            (
+                "{ min_people = 50, level = 3 }",
+                "{ min_people = 4, level = 3 }",
+            ),
+            ("factor_percent = 300", "factor_percent = 50"),
+            ("basically = true", "basically = true\nunsatisfied = true"),
+        ] {
+            assert!(SHIPPED_POLICY.contains(from), "{from}");
+            let bad = SHIPPED_POLICY.replacen(from, to, 1);
+            assert!(Policy::from_toml(&bad).is_err(), "{to} accepted");
+        }
     }
 }

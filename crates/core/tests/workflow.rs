@@ -1534,3 +1534,8 @@ fn hash_chain_detects_edits_and_reordering() {
     other_actor[0].actor = Actor::system("forger");
     assert_eq!(broken(&other_actor), (1, "content does not match its hash"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. Oversight: KPIs, early warning, supervision (tests/oversight/).
+
+mod oversight;
