@@ -6,6 +6,10 @@
 # server does not let the postgres user in without a password, a throw-away cluster is created
 # on port 55432 under target/. No test is ever skipped for want of a database: if none can be
 # reached this script fails.
+#
+# Browser tests: Debian's Chromium and ChromeDriver (/usr/bin/chromium, /usr/bin/chromedriver)
+# and a CJK font for readable screenshots, installed from Debian's packages when missing. No
+# browser is downloaded at test time, and a missing browser fails the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +65,21 @@ ensure_postgres() {
   export MINSHENG_TEST_PG="$url"
 }
 
+ensure_browser() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing+=(fonts-wqy-microhei)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} from Debian's packages for the browser tests"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { log "Chromium could not be installed; failing"; exit 1; }
+}
+
+ensure_browser
 ensure_postgres
 log "PostgreSQL for tests: $MINSHENG_TEST_PG"
 # Databases left behind by interrupted runs.

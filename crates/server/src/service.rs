@@ -528,12 +528,16 @@ pub async fn list_visible(
     filter: &CaseFilter,
 ) -> ApiResult<CasePage> {
     let dir = st.directory();
-    let mut page = st.store.list_cases(scope, filter).await.map_err(|e| match e {
-        StoreError::Corrupt(m) if m == "bad cursor" => {
-            ApiError::bad("invalid_cursor", "分页游标无效", "Invalid cursor")
-        }
-        e => e.into(),
-    })?;
+    let mut page = st
+        .store
+        .list_cases(scope, filter)
+        .await
+        .map_err(|e| match e {
+            StoreError::Corrupt(m) if m == "bad cursor" => {
+                ApiError::bad("invalid_cursor", "分页游标无效", "Invalid cursor")
+            }
+            e => e.into(),
+        })?;
     page.items.retain(|c| access::can_view(actor, c, &dir));
     Ok(page)
 }

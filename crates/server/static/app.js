@@ -1,0 +1,38 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest && e.target.closest("[data-print]");
+    if (t) { window.print(); }
+  });
+
+  // The citizen form: anonymous reporting only for accusations; hide contact fields when chosen.
+  function syncKind() {
+    var form = document.getElementById("submit-form");
+    if (!form) { return; }
+    var kind = form.querySelector("input[name=kind]:checked");
+    var isAccusation = kind && kind.value === "accusation";
+    form.querySelectorAll("[data-show-for=accusation]").forEach(function (el) { el.hidden = !isAccusation; });
+    var anon = document.getElementById("anonymous");
+    var anonymous = isAccusation && anon && anon.checked;
+    form.querySelectorAll("[data-hide-when-anonymous]").forEach(function (el) { el.hidden = anonymous; });
+  }
+  document.addEventListener("change", syncKind);
+  document.addEventListener("DOMContentLoaded", syncKind);
+
+  // Topic filter: narrows the long topic list as one types (the select alone also works).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-filter-for]").forEach(function (input) {
+      var select = document.getElementById(input.getAttribute("data-filter-for"));
+      if (!select) { return; }
+      input.hidden = false;
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase();
+        select.querySelectorAll("option").forEach(function (o) {
+          if (!o.value) { return; }
+          o.hidden = q !== "" && o.textContent.toLowerCase().indexOf(q) < 0;
+        });
+      });
+    });
+  });
+})();

@@ -1,6 +1,265 @@
-//! (being written)
-use axum::response::Response;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-pub async fn overview() -> Response { StatusCode::NOT_FOUND.into_response() }
-pub async fn add_user() -> Response { StatusCode::NOT_FOUND.into_response() }
+//! Administration pages: users and roles (add, list), regions and units, the dispatch
+//! catalogue, and the policy in force for a chosen region.
+
+use super::chrome::{Chrome, WebStaff, render, respond};
+use super::forms::FormData;
+use super::present::{self, Choice};
+use crate::api::admin::NewUserRequest;
+use crate::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minsheng_core::access::Role;
+
+pub struct UserRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_zh: String,
+    pub unit_en: String,
+    pub active: bool,
+}
+
+pub struct UnitRow {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub kind: String,
+    pub region_zh: String,
+    pub region_en: String,
+}
+
+pub struct DispatchRow {
+    pub region_zh: String,
+    pub region_en: String,
+    pub topic: String,
+    pub topic_zh: String,
+    pub topic_en: String,
+    pub unit_zh: String,
+    pub unit_en: String,
+}
+
+pub struct PeriodRow {
+    pub group: &'static str,
+    pub name: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin.html")]
+struct AdminPage {
+    c: Chrome,
+    users: Vec<UserRow>,
+    units: Vec<UnitRow>,
+    regions: Vec<Choice>,
+    dispatch: Vec<DispatchRow>,
+    policy_region: String,
+    periods: Vec<PeriodRow>,
+    ratings: Vec<minsheng_core::policy::RatingOption>,
+    roles: Vec<Choice>,
+    unit_choices: Vec<Choice>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AdminQuery {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    added: String,
+}
+
+fn require_admin(ws: &WebStaff) -> Result<(), ApiError> {
+    if ws.staff.user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+async fn admin_page(
+    st: &AppState,
+    c: &Chrome,
+    region: &str,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<AdminPage, ApiError> {
+    let dir = st.directory();
+    let unit_names = |id: Option<&str>| {
+        id.and_then(|u| dir.unit(u).ok())
+            .map(|u| (u.name_zh.clone(), u.name_en.clone()))
+            .unwrap_or_default()
+    };
+    let users = st
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| {
+            let (unit_zh, unit_en) = unit_names(u.unit.as_deref());
+            UserRow {
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                unit_zh,
+                unit_en,
+                active: u.active,
+            }
+        })
+        .collect();
+    let region_name = |code: &str| {
+        dir.region(code)
+            .map(|r| (r.name_zh.clone(), r.name_en.clone()))
+            .unwrap_or_else(|_| (code.to_string(), code.to_string()))
+    };
+    let mut units: Vec<UnitRow> = dir
+        .units()
+        .map(|u| {
+            let (region_zh, region_en) = region_name(&u.region);
+            UnitRow {
+                id: u.id.clone(),
+                zh: u.name_zh.clone(),
+                en: u.name_en.clone(),
+                kind: u.kind.as_str().to_string(),
+                region_zh,
+                region_en,
+            }
+        })
+        .collect();
+    units.sort_by(|a, b| a.id.cmp(&b.id));
+    let dispatch = dir
+        .dispatch_rules()
+        .map(|r| {
+            let (region_zh, region_en) = region_name(&r.region);
+            let topic = dir.topic(&r.topic).ok();
+            let (unit_zh, unit_en) = unit_names(Some(&r.unit));
+            DispatchRow {
+                region_zh,
+                region_en,
+                topic_zh: topic.map(|t| t.name_zh.clone()).unwrap_or_default(),
+                topic_en: topic.map(|t| t.name_en.clone()).unwrap_or_default(),
+                topic: r.topic.clone(),
+                unit_zh,
+                unit_en,
+            }
+        })
+        .collect();
+    let region = if region.is_empty() || dir.region(region).is_err() {
+        dir.regions()
+            .find(|r| r.parent.is_none())
+            .map(|r| r.code.clone())
+            .unwrap_or_default()
+    } else {
+        region.to_string()
+    };
+    let policy = st.policy_for_region(&region);
+    let mut periods: Vec<PeriodRow> = policy
+        .petition
+        .periods()
+        .iter()
+        .map(|(n, p)| PeriodRow {
+            group: "petition",
+            name: n,
+            zh: p.label_zh(),
+            en: p.label_en(),
+        })
+        .collect();
+    periods.extend(policy.hotline.periods().iter().map(|(n, p)| PeriodRow {
+        group: "hotline",
+        name: n,
+        zh: p.label_zh(),
+        en: p.label_en(),
+    }));
+    let roles = [
+        Role::Intake,
+        Role::Coordinator,
+        Role::Handler,
+        Role::Supervisor,
+        Role::Admin,
+    ]
+    .iter()
+    .map(|r| Choice {
+        value: r.as_str().into(),
+        zh: r.zh().into(),
+        en: r.en().into(),
+        selected: false,
+    })
+    .collect();
+    Ok(AdminPage {
+        c: c.clone(),
+        users,
+        units,
+        regions: present::region_choices(&dir, &region),
+        dispatch,
+        policy_region: region,
+        periods,
+        ratings: policy.rating.options.clone(),
+        roles,
+        unit_choices: present::unit_choices(&dir, ""),
+        notice,
+        error,
+    })
+}
+
+pub async fn overview(
+    State(st): State<AppState>,
+    ws: WebStaff,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    let c = &ws.c;
+    let r = async {
+        require_admin(&ws)?;
+        let notice = (!q.added.is_empty()).then(|| {
+            c.pick(
+                &format!("已添加用户 {}", q.added),
+                &format!("User {} added", q.added),
+            )
+        });
+        Ok(render(&admin_page(&st, c, &q.region, notice, None).await?))
+    }
+    .await;
+    respond(c, r)
+}
+
+pub async fn add_user(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> Response {
+    let c = &ws.c;
+    let r = async {
+        require_admin(&ws)?;
+        let f = FormData::parse(&body)?;
+        let role = Role::parse(f.get("role"))
+            .ok_or_else(|| ApiError::bad("invalid_role", "角色无效", "Invalid role"))?;
+        let req = NewUserRequest {
+            username: f.get("username").to_string(),
+            display_name: f.get("display_name").to_string(),
+            password: f.get("password").to_string(),
+            role,
+            unit: f.opt("unit"),
+        };
+        match crate::api::admin::add_user(&st, req).await {
+            Ok(u) => Ok(Redirect::to(&format!(
+                "/staff/admin?added={}",
+                super::chrome::urlencode(&u.username)
+            ))
+            .into_response()),
+            Err(e)
+                if super::portal::is_user_error(&e)
+                    || matches!(e, ApiError::Store(_)) && e.parts().0.is_client_error() =>
+            {
+                let (status, b) = e.parts();
+                let msg = c.pick(&b.message_zh, &b.message_en);
+                Ok((
+                    status,
+                    render(&admin_page(&st, c, "", None, Some(msg)).await?),
+                )
+                    .into_response())
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    respond(c, r)
+}

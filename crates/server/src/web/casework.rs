@@ -70,7 +70,6 @@ struct CasePage {
     error: Option<String>,
 }
 
-
 const PROBE: &str = "用于判断该操作当前是否可用的说明文字";
 
 /// Every action with a probe command whose arguments are plausible, so the decider answers on
@@ -99,8 +98,18 @@ fn probes(policy_rating: &str) -> Vec<(&'static str, &'static str, &'static str,
             },
         ),
         ("accept", "受理", "Accept", Command::Accept { notice: p() }),
-        ("decline", "不予受理", "Decline", Command::Decline { reason: p() }),
-        ("object", "提出异议（非本单位职责）", "Object (not our remit)", Command::Object { reason: p() }),
+        (
+            "decline",
+            "不予受理",
+            "Decline",
+            Command::Decline { reason: p() },
+        ),
+        (
+            "object",
+            "提出异议（非本单位职责）",
+            "Object (not our remit)",
+            Command::Object { reason: p() },
+        ),
         (
             "extend",
             "延期",
@@ -353,7 +362,10 @@ async fn page(
         region_en: region.map(|r| r.name_en.clone()).unwrap_or_default(),
         office: views::unit_ref(&dir, &case.office_unit),
         current: views::unit_ref(&dir, &case.current_unit),
-        accused: case.accused_unit.as_deref().map(|u| views::unit_ref(&dir, u)),
+        accused: case
+            .accused_unit
+            .as_deref()
+            .map(|u| views::unit_ref(&dir, u)),
         deadlines: present::deadline_rows(
             &minsheng_core::deadline::active(&case, &policy, &st.calendar),
             service::now(),

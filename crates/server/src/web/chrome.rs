@@ -53,7 +53,6 @@ impl StaffBar {
     pub fn can_register(&self) -> bool {
         matches!(self.role, Role::Intake | Role::Coordinator)
     }
-
 }
 
 /// Page context shared by every template.
@@ -174,7 +173,10 @@ pub struct Web(pub Chrome);
 impl FromRequestParts<AppState> for Web {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let staff = Staff::from_request_parts(parts, state).await.ok();
         Ok(Web(Chrome {
             lang: Lang::from_cookie_header(parts),
@@ -215,9 +217,9 @@ impl FromRequestParts<AppState> for WebStaff {
                 },
                 staff,
             }),
-            Err(_) => {
-                Err(Redirect::to(&format!("/staff/login?next={}", urlencode(&path))).into_response())
-            }
+            Err(_) => Err(
+                Redirect::to(&format!("/staff/login?next={}", urlencode(&path))).into_response(),
+            ),
         }
     }
 }

@@ -170,7 +170,10 @@ mod tests {
     fn commands_from_forms() {
         let f = FormData::parse(b"command=extend&days=30&approver=%E7%8E%8B&reason=x&version=3")
             .unwrap();
-        assert!(matches!(command(&f).unwrap(), Command::Extend { days: 30, .. }));
+        assert!(matches!(
+            command(&f).unwrap(),
+            Command::Extend { days: 30, .. }
+        ));
         let f = FormData::parse(b"command=transfer&to_unit=u1&mode=assign&note=").unwrap();
         assert!(matches!(
             command(&f).unwrap(),

@@ -29,13 +29,19 @@ pub fn router() -> Router<AppState> {
         .route("/track/act", post(portal::act))
         .route("/lang/{lang}", get(switch_lang))
         .route("/static/{*file}", get(assets::serve))
-        .route("/staff/login", get(workbench::login_form).post(workbench::login))
+        .route(
+            "/staff/login",
+            get(workbench::login_form).post(workbench::login),
+        )
         .route("/staff/logout", post(workbench::logout))
         .route("/staff", get(workbench::queue))
         .route("/staff/cases/{id}", get(casework::case_page))
         .route("/staff/cases/{id}/act", post(casework::act))
         .route("/staff/cases/{id}/reveal", post(casework::reveal))
-        .route("/staff/cases/{id}/documents/{doc}", get(documents::document))
+        .route(
+            "/staff/cases/{id}/documents/{doc}",
+            get(documents::document),
+        )
         .route("/staff/intake", get(intake::console).post(intake::register))
         .route("/staff/intake/history", post(intake::history))
         .route("/staff/intake/preview", post(intake::preview))
@@ -88,7 +94,10 @@ fn origin_matches(h: &HeaderMap) -> bool {
     let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)

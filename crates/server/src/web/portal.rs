@@ -3,7 +3,7 @@
 
 use super::chrome::{Chrome, Web, render, respond};
 use super::forms::{self, FormData};
-use super::present::{self, ChoiceGroup, Choice, DeadlineRow};
+use super::present::{self, Choice, ChoiceGroup, DeadlineRow};
 use crate::error::{ApiError, ApiResult};
 use crate::service::{self, Availability};
 use crate::state::AppState;
@@ -80,7 +80,13 @@ pub struct KindQuery {
     kind: Option<String>,
 }
 
-fn submit_page(st: &AppState, c: Chrome, v: SubmitValues, topic: &str, error: Option<String>) -> SubmitPage {
+fn submit_page(
+    st: &AppState,
+    c: Chrome,
+    v: SubmitValues,
+    topic: &str,
+    error: Option<String>,
+) -> SubmitPage {
     let dir = st.directory();
     let kinds = [CaseKind::Appeal, CaseKind::Suggestion, CaseKind::Accusation]
         .into_iter()
@@ -276,14 +282,8 @@ fn explain(s: Status) -> (&'static str, &'static str) {
             "您的复查（复核）申请正在办理。",
             "Your request for review is being handled.",
         ),
-        Reviewed => (
-            "复查意见已出具。",
-            "The review opinion has been issued.",
-        ),
-        Final => (
-            "该事项已办理终结。",
-            "This matter is concluded.",
-        ),
+        Reviewed => ("复查意见已出具。", "The review opinion has been issued."),
+        Final => ("该事项已办理终结。", "This matter is concluded."),
         Declined => (
             "该事项不予受理，理由见下。",
             "This matter was not accepted; the reason is below.",
@@ -357,7 +357,12 @@ async fn track_page(
     );
     let requests = [
         ("request_review", "申请复查", "Request a review", review),
-        ("request_rereview", "申请复核", "Request a re-review", rereview),
+        (
+            "request_rereview",
+            "申请复核",
+            "Request a re-review",
+            rereview,
+        ),
     ]
     .into_iter()
     .filter_map(|(action, zh, en, a)| {
@@ -469,8 +474,16 @@ pub async fn track(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
     };
     match service::load_for_citizen(&st, &input.query_code, &input.phone_last4).await {
         Ok(case) => {
-            let r = track_page(&st, c.clone(), case, input.query_code, input.phone_last4, None, None)
-                .await;
+            let r = track_page(
+                &st,
+                c.clone(),
+                case,
+                input.query_code,
+                input.phone_last4,
+                None,
+                None,
+            )
+            .await;
             respond(&c, r)
         }
         Err(e) => {
@@ -530,7 +543,10 @@ pub async fn act(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Respon
         match service::execute(&st, &Actor::citizen(), case.clone(), &cmd).await {
             Ok(next) => {
                 let notice = match cmd {
-                    Command::Rate { .. } => c.pick("感谢您的评价，已记录。", "Thank you: your rating is recorded."),
+                    Command::Rate { .. } => c.pick(
+                        "感谢您的评价，已记录。",
+                        "Thank you: your rating is recorded.",
+                    ),
                     _ => c.pick(
                         "您的申请已提交，将在法定期限内办理。",
                         "Your request is submitted and will be handled within the time limit.",

@@ -178,8 +178,9 @@ pub async fn queue(
         let sort = if p.sort.is_empty() {
             CaseSort::DueSoonest
         } else {
-            CaseSort::parse(&p.sort)
-                .ok_or_else(|| ApiError::bad("invalid_sort", "排序方式无效", "Invalid sort order"))?
+            CaseSort::parse(&p.sort).ok_or_else(|| {
+                ApiError::bad("invalid_sort", "排序方式无效", "Invalid sort order")
+            })?
         };
         let now = service::now();
         let overdue = p.overdue == "1";

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod browser;
 mod cases;
 mod citizen;
 mod hotline;
