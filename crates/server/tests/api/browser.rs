@@ -346,6 +346,7 @@ async fn intake_sees_caller_history(app: &TestApp) {
             .expect("preview")
             .contains("转送交办期限")
     );
+    b.js("window.scrollTo(0, 0); return null;").await;
     b.shot("intake").await;
     b.submit("#intake-form button[type=submit]").await;
     assert_eq!(b.text("#query-code").await.len(), 10);

@@ -9,3 +9,4 @@ mod citizen;
 mod hotline;
 mod privacy;
 mod rules;
+mod web;

@@ -1,0 +1,186 @@
+//! The web pages over plain HTTP: who may open which page (a table of cases), forms that are
+//! refused change nothing, cross-site posts are refused, user text is escaped in the HTML.
+
+use crate::harness::{TestApp, new_case};
+use minsheng_server::demo::DEMO_PASSWORD;
+
+/// A client that keeps cookies and does not follow redirects, signed in as `user` (if any).
+async fn browser(app: &TestApp, user: Option<&str>) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    if let Some(u) = user {
+        let r = c
+            .post(format!("{}/staff/login", app.base))
+            .form(&[
+                ("username", u),
+                ("password", DEMO_PASSWORD),
+                ("next", "/staff"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 303, "sign in as {u}");
+    }
+    c
+}
+
+async fn status(c: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
+    c.get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("get")
+        .status()
+        .as_u16()
+}
+
+async fn pages_by_role(app: &TestApp) {
+    let (_, _, case) = app
+        .register("intake.donghu", &new_case("appeal", "phone", "13800003333"))
+        .await;
+    let number = case["number"].as_str().expect("number");
+    let case_page = format!("/staff/cases/{number}");
+    let table: &[(Option<&str>, &str, u16)] = &[
+        (None, "/", 200),
+        (None, "/submit", 200),
+        (None, "/track", 200),
+        (None, "/staff", 303),
+        (None, &case_page, 303),
+        (None, "/staff/admin", 303),
+        (Some("intake.donghu"), "/staff", 200),
+        (Some("intake.donghu"), "/staff/intake", 200),
+        (Some("intake.donghu"), &case_page, 200),
+        (Some("intake.donghu"), "/staff/admin", 403),
+        (Some("coord.donghu"), &case_page, 200),
+        (Some("coord.linjiang"), &case_page, 200),
+        (Some("coord.province"), &case_page, 200),
+        (Some("supervisor"), &case_page, 200),
+        (Some("handler.donghu.zjj"), &case_page, 404),
+        (Some("handler.xicheng.zjj"), &case_page, 404),
+        (Some("handler.donghu.zjj"), "/staff/intake", 403),
+        (Some("handler.donghu.zjj"), "/staff/admin", 403),
+        (Some("admin"), "/staff/admin", 200),
+        (
+            Some("coord.donghu"),
+            &format!("{case_page}/documents/opinion"),
+            404,
+        ),
+        (Some("coord.donghu"), "/staff/cases/2026-0101-999999", 404),
+        (Some("coord.donghu"), "/staff?status=nonsense", 422),
+        (Some("coord.donghu"), "/staff?sort=sideways", 400),
+    ];
+    for (user, path, want) in table {
+        let c = browser(app, *user).await;
+        assert_eq!(status(&c, app, path).await, *want, "{user:?} GET {path}");
+    }
+}
+crate::both!(pages_by_role);
+
+async fn refused_forms_change_nothing(app: &TestApp) {
+    let before = app.case_count().await;
+    let c = browser(app, None).await;
+    let post = |body: &'static str| {
+        c.post(format!("{}/submit", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // Missing fields, unknown topic, region or kind, no way to reach the petitioner, garbage.
+    for (body, want) in [
+        ("kind=appeal&title=x", 422),
+        (
+            "kind=appeal&topic=999999&title=t&request=r&region=990102&name=张三&phone=13900001111",
+            422,
+        ),
+        (
+            "kind=appeal&topic=010101&title=t&request=r&region=nowhere&name=张三&phone=13900001111",
+            422,
+        ),
+        (
+            "kind=wish&topic=010101&title=t&request=r&region=990102",
+            422,
+        ),
+        (
+            "kind=appeal&topic=010101&title=t&request=r&region=990102",
+            422,
+        ),
+        ("%%%", 422),
+    ] {
+        let r = post(body).await.expect("post");
+        let code = r.status().as_u16();
+        let html = r.text().await.unwrap_or_default();
+        assert_eq!(code, want, "{body}: {html}");
+        assert!(
+            html.contains("role=\"alert\""),
+            "{body}: the error is shown"
+        );
+    }
+    assert_eq!(app.case_count().await, before, "nothing was registered");
+
+    // A post from another site is refused before it reaches the form.
+    let r = c
+        .post(format!("{}/track", app.base))
+        .header("origin", "http://evil.example")
+        .form(&[("query_code", "ABCDEFGHJK")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+
+    // A staff action with a bad command is refused on the case page, and the case is unchanged.
+    let (id, _, case) = app
+        .register("intake.donghu", &new_case("appeal", "phone", "13800004444"))
+        .await;
+    let number = case["number"].as_str().expect("number");
+    let s = browser(app, Some("coord.donghu")).await;
+    for body in [
+        "command=launch&x=1",
+        "command=transfer&to_unit=nowhere&mode=transfer",
+        "command=accept&notice=ok",
+        "command=extend&days=abc&approver=a&reason=b",
+    ] {
+        let r = s
+            .post(format!("{}/staff/cases/{number}/act", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert!(r.status().is_client_error(), "{body}: {}", r.status());
+    }
+    let token = app.login("coord.donghu").await;
+    let (_, view) = app.get(&format!("/api/v1/cases/{id}"), Some(&token)).await;
+    assert_eq!(view["version"], case["version"], "no event was appended");
+}
+crate::both!(refused_forms_change_nothing);
+
+async fn user_text_is_escaped(app: &TestApp) {
+    let mut body = new_case("appeal", "phone", "13800005555");
+    body["title"] = serde_json::json!("<script>alert(1)</script>");
+    body["request"] = serde_json::json!("<a href=\"http://x.example\">dafa888bet</a>");
+    let (_, _, case) = app.register("intake.donghu", &body).await;
+    let number = case["number"].as_str().expect("number");
+    let c = browser(app, Some("coord.donghu")).await;
+    for path in [
+        format!("/staff/cases/{number}"),
+        "/staff?sort=newest".to_string(),
+    ] {
+        let html = c
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("html");
+        assert!(!html.contains("<script>alert(1)"), "{path}");
+        assert!(
+            html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"),
+            "{path}"
+        );
+        assert!(!html.contains("<a href=\"http://x.example\""), "{path}");
+    }
+}
+crate::both!(user_text_is_escaped);
