@@ -82,6 +82,7 @@ str_enum!(
         Returned = "returned", "已退单", "Returned";
         Replied = "replied", "已答复", "Replied";
         Closed = "closed", "已办结", "Closed";
+        Merged = "merged", "已并案办理", "Merged into another case";
     }
 );
 
@@ -90,7 +91,7 @@ impl Status {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            Status::Diverted | Status::Final | Status::Declined | Status::Closed
+            Status::Diverted | Status::Final | Status::Declined | Status::Closed | Status::Merged
         )
     }
 }

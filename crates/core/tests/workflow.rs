@@ -1539,3 +1539,109 @@ fn hash_chain_detects_edits_and_reordering() {
 // 11. Oversight: KPIs, early warning, supervision (tests/oversight/).
 
 mod oversight;
+
+/// 并单: the duplicate is closed as merged with a link to its primary; the primary records it.
+#[test]
+fn merge_links_duplicate_and_primary() {
+    let primary_id = uuid::Uuid::from_u128(42);
+    let mut dup = petition_at("2026-03-02 10:00");
+    let merge = Command::Merge {
+        primary: primary_id,
+        primary_number: "2026-0301-000001".into(),
+        reason: "同一小区同一部电梯".into(),
+    };
+    dup.refuse(&handler(DEPT), "2026-03-02 11:00", &merge, "forbidden");
+    let self_merge = Command::Merge {
+        primary: ID,
+        primary_number: "x".into(),
+        reason: "同一问题".into(),
+    };
+    dup.refuse(
+        &coord(COUNTY),
+        "2026-03-02 11:00",
+        &self_merge,
+        "invalid_field",
+    );
+    dup.ok(&coord(COUNTY), "2026-03-02 11:00", merge.clone());
+    assert_eq!(dup.status(), Status::Merged);
+    assert!(dup.status().is_terminal());
+    assert_eq!(
+        dup.state.merged_into.as_ref().map(|l| l.id),
+        Some(primary_id)
+    );
+    dup.refuse(
+        &coord(COUNTY),
+        "2026-03-02 12:00",
+        &merge,
+        "not_allowed_in_state",
+    );
+    assert_eq!(dup.replayed(), dup.state);
+
+    let mut primary = petition_at("2026-03-01 10:00");
+    let attach = Command::AttachDuplicate {
+        duplicate: uuid::Uuid::from_u128(7),
+        duplicate_number: "2026-0302-000001".into(),
+    };
+    primary.ok(&coord(CITY), "2026-03-02 11:00", attach.clone());
+    primary.refuse(&coord(CITY), "2026-03-02 11:01", &attach, "invalid_field");
+    assert_eq!(primary.state.duplicates.len(), 1);
+    assert_eq!(
+        primary.status(),
+        Status::Registered,
+        "the primary's handling goes on"
+    );
+}
+
+/// 督办: one open order at a time, reported on by the holding unit; a unit cannot supervise
+/// itself, and a finished case cannot be supervised.
+#[test]
+fn supervision_orders_and_reports() {
+    let mut c = petition_at("2026-03-02 10:00");
+    c.ok(
+        &coord(COUNTY),
+        "2026-03-03 10:00",
+        transfer(DEPT, TransferMode::Assign),
+    );
+    let order = |days| Command::Supervise {
+        instruction: "请加快办理并报告进展".into(),
+        respond_within_days: days,
+    };
+    let supervisor = staff(Role::Supervisor, PROV);
+    c.refuse(&handler(DEPT), "2026-03-04 10:00", &order(7), "forbidden");
+    c.refuse(&supervisor, "2026-03-04 10:00", &order(0), "invalid_field");
+    c.refuse(&supervisor, "2026-03-04 10:00", &order(61), "invalid_field");
+    c.ok(&supervisor, "2026-03-04 10:00", order(7));
+    assert_eq!(c.state.supervisions.len(), 1);
+    assert_eq!(
+        c.state.supervisions[0].unit, DEPT,
+        "the holding unit must report"
+    );
+    c.refuse(
+        &coord(CITY),
+        "2026-03-04 11:00",
+        &order(7),
+        "supervision_open",
+    );
+    let report = Command::AnswerSupervision {
+        response: "已约谈物业，电梯三日内修复".into(),
+    };
+    c.refuse(&handler(TOWN), "2026-03-05 10:00", &report, "forbidden");
+    c.ok(&handler(DEPT), "2026-03-05 10:00", report.clone());
+    assert!(!c.state.supervisions[0].is_open());
+    c.refuse(
+        &handler(DEPT),
+        "2026-03-05 11:00",
+        &report,
+        "not_allowed_in_state",
+    );
+    // The unit holding the case cannot supervise itself; another office can, once the first
+    // order is answered.
+    c.refuse(
+        &coord(DEPT),
+        "2026-03-06 10:00",
+        &order(5),
+        "self_supervision",
+    );
+    c.ok(&coord(CITY), "2026-03-06 10:00", order(5));
+    assert_eq!(c.replayed(), c.state);
+}

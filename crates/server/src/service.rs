@@ -327,19 +327,85 @@ async fn prior_matters(
 }
 
 /// Runs a command against a case, re-reading and deciding again if someone else got there first.
+/// A merge also records the duplicate on its primary case.
 pub async fn execute(
+    st: &AppState,
+    actor: &Actor,
+    case: CaseState,
+    command: &Command,
+) -> ApiResult<CaseState> {
+    match command {
+        Command::Register(_) => Err(ApiError::bad(
+            "register_via_create",
+            "新事项请通过登记接口提交",
+            "Register new cases through the create endpoint",
+        )),
+        Command::AttachDuplicate { .. } => Err(ApiError::bad(
+            "attach_via_merge",
+            "重复件由并案操作自动记录",
+            "Duplicates are attached by the merge command",
+        )),
+        Command::Merge { primary, .. } => merge(st, actor, case, *primary, command).await,
+        _ => execute_one(st, actor, case, command).await,
+    }
+}
+
+/// 并单: checks the primary (visible to the actor, open, not the case itself), records the
+/// duplicate on it, then closes the duplicate as merged. The duplicate's command is tried first
+/// without writing so a refusal leaves both cases untouched.
+async fn merge(
+    st: &AppState,
+    actor: &Actor,
+    duplicate: CaseState,
+    primary_id: uuid::Uuid,
+    command: &Command,
+) -> ApiResult<CaseState> {
+    if let Some(Availability::Refused { .. }) | None = availability(st, actor, &duplicate, command)
+    {
+        // Let the decider say why, with its own error.
+        return execute_one(st, actor, duplicate, command).await;
+    }
+    let primary = load_visible(st, actor, &primary_id.to_string())
+        .await
+        .map_err(|_| {
+            ApiError::Domain(minsheng_core::DomainError::Unknown {
+                what: "primary case",
+                id: primary_id.to_string(),
+            })
+        })?;
+    if primary.merged_into.is_some() {
+        return Err(minsheng_core::DomainError::invalid(
+            "primary",
+            "主件本身已并入其他事项，请并入最终的主件",
+            "the primary was itself merged; merge into the case it was merged into",
+        )
+        .into());
+    }
+    let attach = Command::AttachDuplicate {
+        duplicate: duplicate.id,
+        duplicate_number: duplicate.number.clone(),
+    };
+    let reason = match command {
+        Command::Merge { reason, .. } => reason.clone(),
+        _ => String::new(),
+    };
+    // The primary's number comes from the store, not from the request.
+    let merge = Command::Merge {
+        primary: primary.id,
+        primary_number: primary.number.clone(),
+        reason,
+    };
+    execute_one(st, actor, primary, &attach).await?;
+    execute_one(st, actor, duplicate, &merge).await
+}
+
+/// One command against one case, with re-reads on concurrent change.
+async fn execute_one(
     st: &AppState,
     actor: &Actor,
     mut case: CaseState,
     command: &Command,
 ) -> ApiResult<CaseState> {
-    if matches!(command, Command::Register(_)) {
-        return Err(ApiError::bad(
-            "register_via_create",
-            "新事项请通过登记接口提交",
-            "Register new cases through the create endpoint",
-        ));
-    }
     for _attempt in 0..3 {
         match append_decided(st, actor, &case, command, now()).await {
             Err(ApiError::Store(StoreError::Conflict)) => {

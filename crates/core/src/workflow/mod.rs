@@ -3,6 +3,7 @@
 //! knows the regulation can check line by line.
 
 mod hotline;
+mod oversight;
 mod petition;
 mod register;
 
@@ -148,6 +149,28 @@ pub enum Command {
     Close {
         reason: String,
     },
+    /// 并单: this case repeats `primary` and is handled there. The server checks that the
+    /// primary exists, is visible to the actor and still open.
+    Merge {
+        primary: uuid::Uuid,
+        primary_number: String,
+        reason: String,
+    },
+    /// Recorded on the primary after a duplicate was merged into it.
+    AttachDuplicate {
+        duplicate: uuid::Uuid,
+        duplicate_number: String,
+    },
+    /// 督办: a supervisor (or a petition office) orders the unit holding the case to act and
+    /// report within a number of days.
+    Supervise {
+        instruction: String,
+        respond_within_days: u32,
+    },
+    /// The holding unit's report on an open supervision order.
+    AnswerSupervision {
+        response: String,
+    },
     /// Reveal a masked personal field (an audited event; the server checks `access::can_reveal`).
     RevealPersonalData {
         field: String,
@@ -183,6 +206,10 @@ impl Command {
             Command::FollowUp { .. } => "follow_up",
             Command::Reopen { .. } => "reopen",
             Command::Close { .. } => "close",
+            Command::Merge { .. } => "merge",
+            Command::AttachDuplicate { .. } => "attach_duplicate",
+            Command::Supervise { .. } => "supervise",
+            Command::AnswerSupervision { .. } => "answer_supervision",
             Command::RevealPersonalData { .. } => "reveal_personal_data",
         }
     }
@@ -317,6 +344,22 @@ pub enum Event {
         field: String,
         purpose: String,
     },
+    Merged {
+        primary: uuid::Uuid,
+        primary_number: String,
+        reason: String,
+    },
+    DuplicateAttached {
+        duplicate: uuid::Uuid,
+        duplicate_number: String,
+    },
+    Supervised {
+        instruction: String,
+        respond_within_days: u32,
+    },
+    SupervisionAnswered {
+        response: String,
+    },
 }
 
 impl Event {
@@ -348,6 +391,10 @@ impl Event {
             Event::Reopened { .. } => "reopened",
             Event::Closed { .. } => "closed",
             Event::PersonalDataRevealed { .. } => "personal_data_revealed",
+            Event::Merged { .. } => "merged",
+            Event::DuplicateAttached { .. } => "duplicate_attached",
+            Event::Supervised { .. } => "supervised",
+            Event::SupervisionAnswered { .. } => "supervision_answered",
         }
     }
 
@@ -356,7 +403,10 @@ impl Event {
     pub fn is_public(&self) -> bool {
         !matches!(
             self,
-            Event::PersonalDataRevealed { .. } | Event::HearingRecorded { .. }
+            Event::PersonalDataRevealed { .. }
+                | Event::HearingRecorded { .. }
+                | Event::Supervised { .. }
+                | Event::SupervisionAnswered { .. }
         )
     }
 
@@ -394,6 +444,10 @@ impl Event {
             Event::Reopened { .. } => "重办",
             Event::Closed { .. } => "办结",
             Event::PersonalDataRevealed { .. } => "查看个人信息",
+            Event::Merged { .. } => "并案办理",
+            Event::DuplicateAttached { .. } => "并入重复件",
+            Event::Supervised { .. } => "督办",
+            Event::SupervisionAnswered { .. } => "督办反馈",
         }
     }
 }
@@ -433,6 +487,10 @@ impl Event {
             Event::Reopened { .. } => "Reopened",
             Event::Closed { .. } => "Closed",
             Event::PersonalDataRevealed { .. } => "Personal data viewed",
+            Event::Merged { .. } => "Merged into another case",
+            Event::DuplicateAttached { .. } => "Duplicate merged in",
+            Event::Supervised { .. } => "Supervision order",
+            Event::SupervisionAnswered { .. } => "Supervision report",
         }
     }
 }
@@ -501,6 +559,41 @@ pub struct CaseState {
     pub close_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+    /// Set when this case was merged into another (并单); it is handled there.
+    #[serde(default)]
+    pub merged_into: Option<CaseLink>,
+    /// Duplicates merged into this case: their petitioners follow this handling.
+    #[serde(default)]
+    pub duplicates: Vec<CaseLink>,
+    #[serde(default)]
+    pub supervisions: Vec<Supervision>,
+}
+
+/// A reference to another case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseLink {
+    pub id: uuid::Uuid,
+    pub number: String,
+}
+
+/// A supervision order (督办) and the unit's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Supervision {
+    pub at: DateTime<Utc>,
+    /// The unit holding the case when the order was made: the one that must report.
+    pub unit: String,
+    pub instruction: String,
+    pub respond_within_days: u32,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub response: Option<String>,
+}
+
+impl Supervision {
+    pub fn is_open(&self) -> bool {
+        self.answered_at.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -550,6 +643,9 @@ impl CaseState {
             close_reason: None,
             updated_at: at,
             version: 0,
+            merged_into: None,
+            duplicates: Vec::new(),
+            supervisions: Vec::new(),
             reg,
         }
     }
@@ -767,6 +863,45 @@ pub fn apply(
         Event::PersonalDataRevealed { .. } => {
             // Audit only: the case itself does not change.
         }
+        Event::Merged {
+            primary,
+            primary_number,
+            ..
+        } => {
+            s.status = Status::Merged;
+            s.closed_at = Some(at);
+            s.merged_into = Some(CaseLink {
+                id: *primary,
+                number: primary_number.clone(),
+            });
+        }
+        Event::DuplicateAttached {
+            duplicate,
+            duplicate_number,
+        } => s.duplicates.push(CaseLink {
+            id: *duplicate,
+            number: duplicate_number.clone(),
+        }),
+        Event::Supervised {
+            instruction,
+            respond_within_days,
+        } => {
+            let unit = s.current_unit.clone();
+            s.supervisions.push(Supervision {
+                at,
+                unit,
+                instruction: instruction.clone(),
+                respond_within_days: *respond_within_days,
+                answered_at: None,
+                response: None,
+            });
+        }
+        Event::SupervisionAnswered { response } => {
+            if let Some(open) = s.supervisions.iter_mut().rev().find(|x| x.is_open()) {
+                open.answered_at = Some(at);
+                open.response = Some(response.clone());
+            }
+        }
     }
     Some(s)
 }
@@ -823,6 +958,13 @@ pub fn decide(
             let purpose = crate::petitioner::clean_text("purpose", purpose, 2, 200)?;
             Ok(vec![Event::PersonalDataRevealed { field, purpose }])
         }
+        (
+            Some(s),
+            cmd @ (Command::Merge { .. }
+            | Command::AttachDuplicate { .. }
+            | Command::Supervise { .. }
+            | Command::AnswerSupervision { .. }),
+        ) => oversight::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }

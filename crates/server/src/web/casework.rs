@@ -37,6 +37,18 @@ pub struct TimelineRow {
     pub hash: String,
 }
 
+/// A supervision order as shown.
+pub struct SupervisionRow {
+    pub at: String,
+    pub due: String,
+    pub unit_zh: String,
+    pub unit_en: String,
+    pub instruction: String,
+    pub response: Option<String>,
+    pub answered: Option<String>,
+    pub overdue: bool,
+}
+
 pub struct DocLink {
     pub slug: &'static str,
     pub zh: &'static str,
@@ -65,6 +77,7 @@ struct CasePage {
     ratings: Vec<minsheng_core::policy::RatingOption>,
     routes: Vec<Choice>,
     timeline: Vec<TimelineRow>,
+    supervisions: Vec<SupervisionRow>,
     documents: Vec<DocLink>,
     notice: Option<String>,
     error: Option<String>,
@@ -216,6 +229,31 @@ fn probes(policy_rating: &str) -> Vec<(&'static str, &'static str, &'static str,
         ),
         ("reopen", "重办", "Reopen", Command::Reopen { reason: p() }),
         ("close", "办结", "Close", Command::Close { reason: p() }),
+        (
+            "merge",
+            "并案（并入主件）",
+            "Merge into a primary case",
+            Command::Merge {
+                primary: uuid::Uuid::nil(),
+                primary_number: p(),
+                reason: p(),
+            },
+        ),
+        (
+            "supervise",
+            "督办",
+            "Supervise",
+            Command::Supervise {
+                instruction: p(),
+                respond_within_days: 7,
+            },
+        ),
+        (
+            "answer_supervision",
+            "督办反馈",
+            "Report on supervision",
+            Command::AnswerSupervision { response: p() },
+        ),
     ]
 }
 
@@ -390,6 +428,27 @@ async fn page(
         })
         .collect(),
         timeline,
+        supervisions: case
+            .supervisions
+            .iter()
+            .map(|x| {
+                let due = minsheng_core::deadline::end_of_day(
+                    minsheng_core::deadline::local_date(x.at)
+                        + chrono::Days::new(u64::from(x.respond_within_days)),
+                );
+                let unit = views::unit_ref(&dir, &x.unit);
+                SupervisionRow {
+                    at: c.time(&x.at),
+                    due: c.time(&due),
+                    unit_zh: unit.name_zh,
+                    unit_en: unit.name_en,
+                    instruction: x.instruction.clone(),
+                    response: x.response.clone(),
+                    answered: x.answered_at.as_ref().map(|t| c.time(t)),
+                    overdue: x.answered_at.is_none() && service::now() >= due,
+                }
+            })
+            .collect(),
         documents: documents(&case),
         case,
         notice,
@@ -413,6 +472,29 @@ pub async fn case_page(
     respond(&ws.c, r)
 }
 
+/// The command of an action form. A merge names its primary by case number, resolved here to a
+/// case this staff member may see.
+async fn parse_action(st: &AppState, actor: &Actor, body: &[u8]) -> ApiResult<Command> {
+    let f = FormData::parse(body)?;
+    if f.get("command") == "merge" {
+        let primary = service::load_visible(st, actor, f.get("primary_number").trim())
+            .await
+            .map_err(|_| {
+                ApiError::bad(
+                    "unknown_primary",
+                    "未找到该主件编号，或您无权查看",
+                    "No case with that number that you may see",
+                )
+            })?;
+        return Ok(Command::Merge {
+            primary: primary.id,
+            primary_number: primary.number.clone(),
+            reason: f.get("reason").to_string(),
+        });
+    }
+    forms::command(&f)
+}
+
 /// Runs an action form; a refusal is shown on the case page with what the rule says.
 pub async fn act(
     State(st): State<AppState>,
@@ -424,7 +506,7 @@ pub async fn act(
     let c = &ws.c;
     let r = async {
         let case = service::load_visible(&st, &actor, &id).await?;
-        let outcome = match FormData::parse(&body).and_then(|f| forms::command(&f)) {
+        let outcome = match parse_action(&st, &actor, &body).await {
             Ok(cmd) => service::execute(&st, &actor, case.clone(), &cmd)
                 .await
                 .map(|next| (next, cmd)),

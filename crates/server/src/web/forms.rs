@@ -110,7 +110,7 @@ pub fn new_case(f: &FormData, channel: Channel, staff: bool) -> ApiResult<NewCas
 
 /// Form fields that are not part of a command.
 const NOT_COMMAND_FIELDS: &[&str] = &["version"];
-const NUMBER_FIELDS: &[&str] = &["days"];
+const NUMBER_FIELDS: &[&str] = &["days", "respond_within_days"];
 const BOOL_FIELDS: &[&str] = &["report_required", "resolved", "mediation"];
 
 /// A workflow command from an action form: `command` names it, the other fields are its

@@ -242,6 +242,9 @@ struct TrackPage {
     review_opinions: Vec<StageOpinion>,
     notice: Option<String>,
     error: Option<String>,
+    /// For a merged case: the primary, whose handling answers this petitioner too.
+    primary: Option<CaseState>,
+    primary_deadlines: Vec<DeadlineRow>,
 }
 
 impl TrackPage {
@@ -297,6 +300,10 @@ fn explain(s: Status) -> (&'static str, &'static str) {
             "The unit returned the order; it is being sent on again.",
         ),
         Closed => ("已办结。", "Closed."),
+        Merged => (
+            "该事项与反映同一问题的其他事项并案办理，办理情况见下。",
+            "It is handled together with other reports of the same matter; progress is shown below.",
+        ),
     }
 }
 
@@ -428,12 +435,28 @@ async fn track_page(
             }
         })
         .collect();
+    let primary = match &case.merged_into {
+        Some(link) => st.store.get_case(link.id).await?,
+        None => None,
+    };
+    let primary_deadlines = primary
+        .as_ref()
+        .map(|p| {
+            let policy = st.policy_for_region(&p.location.region);
+            present::deadline_rows(
+                &minsheng_core::deadline::active(p, &policy, &st.calendar),
+                now,
+            )
+        })
+        .unwrap_or_default();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
     let page = TrackPage {
+        primary,
+        primary_deadlines,
         deadlines: present::deadline_rows(&view.deadlines, now),
         timeline,
         ratings: policy.rating.options.clone(),

@@ -7,6 +7,7 @@ mod browser;
 mod cases;
 mod citizen;
 mod hotline;
+mod merge;
 mod privacy;
 mod rules;
 mod web;
