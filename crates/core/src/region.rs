@@ -101,6 +101,40 @@ impl UnitKind {
     pub fn parse(s: &str) -> Option<UnitKind> {
         serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
     }
+
+    pub const ALL: &'static [UnitKind] = &[
+        UnitKind::PetitionOffice,
+        UnitKind::HotlineCenter,
+        UnitKind::Government,
+        UnitKind::Department,
+        UnitKind::Discipline,
+        UnitKind::PoliticalLegal,
+        UnitKind::Community,
+    ];
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            UnitKind::PetitionOffice => "信访部门",
+            UnitKind::HotlineCenter => "12345热线中心",
+            UnitKind::Government => "人民政府",
+            UnitKind::Department => "职能部门",
+            UnitKind::Discipline => "纪检监察机关",
+            UnitKind::PoliticalLegal => "政法部门",
+            UnitKind::Community => "村（居）委会",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            UnitKind::PetitionOffice => "Petition office",
+            UnitKind::HotlineCenter => "12345 hotline centre",
+            UnitKind::Government => "People's government",
+            UnitKind::Department => "Functional department",
+            UnitKind::Discipline => "Discipline inspection",
+            UnitKind::PoliticalLegal => "Political-legal organ",
+            UnitKind::Community => "Village or residents' committee",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

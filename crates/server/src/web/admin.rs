@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_core::access::Role;
+use minsheng_core::region::{Directory, DispatchRule, Unit, UnitKind};
 
 pub struct UserRow {
     pub username: String,
@@ -26,7 +27,8 @@ pub struct UnitRow {
     pub id: String,
     pub zh: String,
     pub en: String,
-    pub kind: String,
+    pub kind_zh: &'static str,
+    pub kind_en: &'static str,
     pub region_zh: String,
     pub region_en: String,
 }
@@ -61,6 +63,8 @@ struct AdminPage {
     ratings: Vec<minsheng_core::policy::RatingOption>,
     roles: Vec<Choice>,
     unit_choices: Vec<Choice>,
+    unit_kinds: Vec<Choice>,
+    topics: Vec<present::ChoiceGroup>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -71,6 +75,8 @@ pub struct AdminQuery {
     region: String,
     #[serde(default)]
     added: String,
+    #[serde(default)]
+    saved: String,
 }
 
 fn require_admin(ws: &WebStaff) -> Result<(), ApiError> {
@@ -124,7 +130,8 @@ async fn admin_page(
                 id: u.id.clone(),
                 zh: u.name_zh.clone(),
                 en: u.name_en.clone(),
-                kind: u.kind.as_str().to_string(),
+                kind_zh: u.kind.zh(),
+                kind_en: u.kind.en(),
                 region_zh,
                 region_en,
             }
@@ -200,6 +207,16 @@ async fn admin_page(
         ratings: policy.rating.options.clone(),
         roles,
         unit_choices: present::unit_choices(&dir, ""),
+        unit_kinds: UnitKind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                zh: k.zh().into(),
+                en: k.en().into(),
+                selected: false,
+            })
+            .collect(),
+        topics: present::topic_groups(&dir, ""),
         notice,
         error,
     })
@@ -213,12 +230,16 @@ pub async fn overview(
     let c = &ws.c;
     let r = async {
         require_admin(&ws)?;
-        let notice = (!q.added.is_empty()).then(|| {
-            c.pick(
+        let notice = if !q.added.is_empty() {
+            Some(c.pick(
                 &format!("已添加用户 {}", q.added),
                 &format!("User {} added", q.added),
-            )
-        });
+            ))
+        } else if !q.saved.is_empty() {
+            Some(c.pick("目录已保存", "Directory saved"))
+        } else {
+            None
+        };
         Ok(render(&admin_page(&st, c, &q.region, notice, None).await?))
     }
     .await;
@@ -259,6 +280,168 @@ pub async fn add_user(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> 
             }
             Err(e) => Err(e),
         }
+    }
+    .await;
+    respond(c, r)
+}
+
+/// Directory edits are read-modify-write of the whole directory: one at a time.
+static DIRECTORY_EDIT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Applies an edit to a copy of the directory, validates it, stores it and swaps it in.
+async fn edit_directory(
+    st: &AppState,
+    edit: impl FnOnce(&mut Vec<Unit>, &mut Vec<DispatchRule>) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let _guard = DIRECTORY_EDIT.lock().await;
+    let dir = st.directory();
+    let mut units: Vec<Unit> = dir.units().cloned().collect();
+    let mut rules: Vec<DispatchRule> = dir.dispatch_rules().collect();
+    edit(&mut units, &mut rules)?;
+    let next = Directory::new(
+        dir.regions().cloned().collect(),
+        units,
+        dir.topics().cloned().collect(),
+        rules,
+    )?;
+    st.store.save_directory(&next).await?;
+    st.set_directory(next);
+    Ok(())
+}
+
+fn saved() -> Response {
+    Redirect::to("/staff/admin?saved=1").into_response()
+}
+
+async fn admin_form_error(st: &AppState, c: &Chrome, e: ApiError) -> Result<Response, ApiError> {
+    if !super::portal::is_user_error(&e) {
+        return Err(e);
+    }
+    let (status, b) = e.parts();
+    let msg = c.pick(&b.message_zh, &b.message_en);
+    Ok((
+        status,
+        render(&admin_page(st, c, "", None, Some(msg)).await?),
+    )
+        .into_response())
+}
+
+/// Adds a unit (a department, office or committee) in a region.
+pub async fn add_unit(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> Response {
+    let c = &ws.c;
+    let r = async {
+        require_admin(&ws)?;
+        let f = FormData::parse(&body)?;
+        let id = f.get("id").trim().to_string();
+        let valid_id = !id.is_empty()
+            && id.len() <= 40
+            && id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+        let unit = Unit {
+            id: id.clone(),
+            name_zh: minsheng_core::petitioner::clean_text("name_zh", f.get("name_zh"), 2, 100)?,
+            name_en: minsheng_core::petitioner::clean_text("name_en", f.get("name_en"), 0, 200)?,
+            kind: UnitKind::parse(f.get("kind")).ok_or_else(|| {
+                ApiError::bad("invalid_kind", "单位类型无效", "Invalid unit kind")
+            })?,
+            region: f.get("region").to_string(),
+        };
+        let result = edit_directory(&st, |units, _| {
+            if !valid_id {
+                return Err(ApiError::bad(
+                    "invalid_unit_id",
+                    "单位编码只能包含字母、数字、连字符和下划线（1到40个字符）",
+                    "A unit code has 1 to 40 letters, digits, hyphens or underscores",
+                ));
+            }
+            if units.iter().any(|u| u.id == id) {
+                return Err(ApiError::bad(
+                    "duplicate_unit",
+                    "该单位编码已存在",
+                    "A unit with this code already exists",
+                ));
+            }
+            let mut unit = unit;
+            if unit.name_en.is_empty() {
+                unit.name_en = unit.name_zh.clone();
+            }
+            units.push(unit);
+            Ok(())
+        })
+        .await;
+        match result {
+            Ok(()) => Ok(saved()),
+            Err(e) => admin_form_error(&st, c, e).await,
+        }
+    }
+    .await;
+    respond(c, r)
+}
+
+/// Sets the unit responsible for a topic in a region (a line of the dispatch catalogue).
+pub async fn set_dispatch(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> Response {
+    let c = &ws.c;
+    let r = async {
+        require_admin(&ws)?;
+        let f = FormData::parse(&body)?;
+        let rule = DispatchRule {
+            region: f.get("region").to_string(),
+            topic: f.get("topic").to_string(),
+            unit: f.get("unit").to_string(),
+        };
+        let result = edit_directory(&st, |_, rules| {
+            rules.retain(|r| !(r.region == rule.region && r.topic == rule.topic));
+            rules.push(rule);
+            Ok(())
+        })
+        .await;
+        match result {
+            Ok(()) => Ok(saved()),
+            Err(e) => admin_form_error(&st, c, e).await,
+        }
+    }
+    .await;
+    respond(c, r)
+}
+
+/// Enables or disables a staff account; a disabled account cannot sign in.
+pub async fn set_user_active(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> Response {
+    let c = &ws.c;
+    let r = async {
+        require_admin(&ws)?;
+        let f = FormData::parse(&body)?;
+        let user = st
+            .store
+            .user_by_username(f.get("username"))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if user.id == ws.staff.user.id {
+            return admin_form_error(
+                &st,
+                c,
+                ApiError::bad(
+                    "cannot_disable_self",
+                    "不能停用自己的账号",
+                    "You cannot disable your own account",
+                ),
+            )
+            .await;
+        }
+        let active = f.get("active") == "1";
+        st.store.set_user_active(user.id, active).await?;
+        st.store
+            .audit(
+                &ws.staff.user.username,
+                if active {
+                    "user_enabled"
+                } else {
+                    "user_disabled"
+                },
+                &user.username,
+            )
+            .await?;
+        Ok(saved())
     }
     .await;
     respond(c, r)

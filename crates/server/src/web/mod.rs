@@ -47,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake/preview", post(intake::preview))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
+        .route("/staff/admin/users/active", post(admin::set_user_active))
+        .route("/staff/admin/units", post(admin::add_unit))
+        .route("/staff/admin/dispatch", post(admin::set_dispatch))
         .layer(axum::middleware::from_fn(same_origin_posts))
 }
 

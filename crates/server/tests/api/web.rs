@@ -184,3 +184,86 @@ async fn user_text_is_escaped(app: &TestApp) {
     }
 }
 crate::both!(user_text_is_escaped);
+
+async fn admin_edits_the_directory(app: &TestApp) {
+    let admin = browser(app, Some("admin")).await;
+    let post = |c: &reqwest::Client, path: &str, form: &[(&str, &str)]| {
+        c.post(format!("{}{path}", app.base)).form(form).send()
+    };
+    let unit = [
+        ("id", "990102-sw"),
+        ("name_zh", "东湖区水务局"),
+        ("name_en", "Donghu Water Bureau"),
+        ("kind", "department"),
+        ("region", "990102"),
+    ];
+    let handler = browser(app, Some("handler.donghu.zjj")).await;
+    let r = post(&handler, "/staff/admin/units", &unit)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403, "only administrators edit the directory");
+    let r = post(&admin, "/staff/admin/units", &unit)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let r = post(&admin, "/staff/admin/units", &unit)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400, "a unit code is unique");
+    let mut bad = unit;
+    bad[0] = ("id", "990102-x");
+    bad[4] = ("region", "nowhere");
+    let r = post(&admin, "/staff/admin/units", &bad)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422, "the region must exist");
+    let rule = [
+        ("region", "990102"),
+        ("topic", "010101"),
+        ("unit", "990102-sw"),
+    ];
+    let r = post(&admin, "/staff/admin/dispatch", &rule)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let dir = app.state.directory();
+    assert_eq!(
+        dir.unit("990102-sw").map(|u| u.name_zh.clone()).ok(),
+        Some("东湖区水务局".into())
+    );
+    assert_eq!(
+        dir.dispatch_unit("990102001001", "010101")
+            .map(|u| u.id.as_str()),
+        Some("990102-sw")
+    );
+    let stored = app.state.store.load_directory().await.expect("load");
+    assert!(
+        stored.unit("990102-sw").is_ok(),
+        "the edit is stored, not only in memory"
+    );
+    // Disabling an account stops its sign-in; an administrator cannot disable themself.
+    let r = post(
+        &admin,
+        "/staff/admin/users/active",
+        &[("username", "intake.donghu"), ("active", "0")],
+    )
+    .await
+    .expect("post");
+    assert_eq!(r.status(), 303);
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&serde_json::json!({"username": "intake.donghu", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 401);
+    let r = post(
+        &admin,
+        "/staff/admin/users/active",
+        &[("username", "admin"), ("active", "0")],
+    )
+    .await
+    .expect("post");
+    assert_eq!(r.status(), 400);
+}
+crate::both!(admin_edits_the_directory);
