@@ -47,7 +47,7 @@ use tantivy::query::{
     RangeQuery, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 use tantivy::{
@@ -263,7 +263,7 @@ fn schema() -> (Schema, Fields) {
     };
     let stored = TextOptions::default().set_stored();
     let f = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        id: b.add_text_field("id", STRING | STORED | FAST),
         title: b.add_text_field("title", indexed(WORDS) | STORED),
         title_ng: b.add_text_field("title_ng", indexed(BIGRAM)),
         body: b.add_text_field("body", indexed(WORDS)),
@@ -497,26 +497,13 @@ impl SearchIndex {
     /// Runs a search. Bad input (too long, too many terms, limit or offset out of range) is an
     /// [`SearchError::InvalidQuery`] with a message for the person.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
-        if q.text.chars().count() > MAX_QUERY_CHARS {
-            return Err(SearchError::InvalidQuery {
-                zh: "搜索内容过长",
-                en: "search text is too long",
-            });
-        }
         if q.limit == 0 || q.limit > MAX_LIMIT || q.offset > MAX_OFFSET {
             return Err(SearchError::InvalidQuery {
                 zh: "分页参数超出范围",
                 en: "page size or offset out of range",
             });
         }
-        let terms = query_terms(&q.text);
-        if terms.len() > MAX_QUERY_TERMS {
-            return Err(SearchError::InvalidQuery {
-                zh: "搜索词过多",
-                en: "too many search terms",
-            });
-        }
-        let query = self.build_query(q, &terms)?;
+        let (query, terms) = self.prepare(q)?;
         let searcher = self.reader.searcher();
         let sort = match q.sort {
             SortBy::Relevance if terms.is_empty() => SortBy::Newest,
@@ -545,6 +532,54 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, &marks));
         }
         Ok(SearchResults { total, hits })
+    }
+
+    /// The ids of every case matching `q` (text, filters, visibility; sort, limit and offset
+    /// are ignored), in index order. For exports and for measuring recall.
+    pub fn matching_ids(&self, q: &SearchQuery) -> Result<Vec<String>, SearchError> {
+        let (query, _) = self.prepare(q)?;
+        let searcher = self.reader.searcher();
+        let mut docs: Vec<DocAddress> = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)?
+            .into_iter()
+            .collect();
+        docs.sort();
+        let mut out = Vec::with_capacity(docs.len());
+        let mut column = None;
+        let mut segment = u32::MAX;
+        let mut buf = String::new();
+        for d in docs {
+            if d.segment_ord != segment {
+                segment = d.segment_ord;
+                column = searcher.segment_reader(segment).fast_fields().str("id")?;
+            }
+            if let Some(col) = &column
+                && let Some(ord) = col.term_ords(d.doc_id).next()
+            {
+                buf.clear();
+                col.ord_to_str(ord, &mut buf)?;
+                out.push(buf.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn prepare(&self, q: &SearchQuery) -> Result<(Box<dyn Query>, Vec<String>), SearchError> {
+        if q.text.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidQuery {
+                zh: "搜索内容过长",
+                en: "search text is too long",
+            });
+        }
+        let terms = query_terms(&q.text);
+        if terms.len() > MAX_QUERY_TERMS {
+            return Err(SearchError::InvalidQuery {
+                zh: "搜索词过多",
+                en: "too many search terms",
+            });
+        }
+        let query = self.build_query(q, &terms)?;
+        Ok((query, terms))
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32, marks: &[Vec<char>]) -> SearchHit {
