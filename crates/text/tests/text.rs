@@ -427,7 +427,11 @@ fn every_substring_of_two_to_six_characters_is_found() {
             got.extend(hits.into_iter().map(|h| h.id));
             page.offset += page.limit;
         }
-        let all: BTreeSet<String> = index.matching_ids(&everyone(q)).unwrap().into_iter().collect();
+        let all: BTreeSet<String> = index
+            .matching_ids(&everyone(q))
+            .unwrap()
+            .into_iter()
+            .collect();
         assert_eq!(all, got);
         expected += want.len();
         found += want.intersection(&got).count();
