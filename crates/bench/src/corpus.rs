@@ -32,8 +32,10 @@ impl Rng {
 }
 
 pub const CITY: &str = "临江市";
-/// (code, district, [(code, township)])
-pub const DISTRICTS: &[(&str, &str, &[(&str, &str)])] = &[
+/// (code, name) of a region.
+type Named = (&'static str, &'static str);
+/// (code, district, townships)
+pub const DISTRICTS: &[(&str, &str, &[Named])] = &[
     (
         "990102",
         "东湖区",

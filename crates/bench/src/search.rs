@@ -153,7 +153,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let step = (a.cases / 10).max(1) as u64;
     index.rebuild(docs.iter().cloned(), |n| {
-        if n % step == 0 {
+        if n.is_multiple_of(step) {
             eprintln!("  tantivy: {n} indexed, {:.0?}", t.elapsed());
         }
     })?;
@@ -188,7 +188,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .bind(body)
                 .execute(&mut *tx)
                 .await?;
-            if (i as u64 + 1) % step == 0 {
+            if (i as u64 + 1).is_multiple_of(step) {
                 eprintln!("  fts5: {} inserted, {:.0?}", i + 1, t.elapsed());
             }
         }
