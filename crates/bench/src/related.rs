@@ -19,6 +19,10 @@ pub struct Args {
     drafts: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Drafts also answered by the naive baseline: a linear scan comparing keys and computing
+    /// the exact bigram similarity against every case.
+    #[arg(long, default_value_t = 5)]
+    baseline: usize,
 }
 
 fn text_of(g: &Generated) -> String {
@@ -66,6 +70,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (mut reworded, mut found_dup, mut found_caller, mut same_caller_drafts) = (0, 0, 0, 0);
     let mut displaced = 0;
     let mut results = 0usize;
+    let mut baseline_drafts: Vec<Draft> = Vec::new();
     let mut reasons = [0usize; 3];
     for d in 0..a.drafts {
         let draft = if d % 2 == 0 && !kept.is_empty() {
@@ -111,6 +116,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             )
         };
         let (orig, same_caller, draft) = draft;
+        if baseline_drafts.len() < a.baseline {
+            baseline_drafts.push(draft.clone());
+        }
         let t = Instant::now();
         let r = index.find_related(&draft, &opts);
         times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -147,6 +155,27 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     times.sort_by(f64::total_cmp);
 
+    // The naive baseline, over the same cases regenerated from the seed (so they need not be
+    // kept in memory); only the comparisons are timed.
+    let mut naive = 0.0;
+    if !baseline_drafts.is_empty() {
+        let mut g = Generator::new(a.seed);
+        let mut sink = 0usize;
+        for _ in 0..a.cases {
+            let c = related_case(&g.case(a.cases));
+            let t = Instant::now();
+            for d in &baseline_drafts {
+                let hit = d.caller_key == c.caller_key
+                    || (d.place_key == c.place_key && d.topic == c.topic)
+                    || minsheng_text::similarity(&d.text, &c.text) >= opts.min_similarity as f64;
+                sink += hit as usize;
+            }
+            naive += t.elapsed().as_secs_f64();
+        }
+        std::hint::black_box(sink);
+        naive = naive * 1e3 / baseline_drafts.len() as f64;
+    }
+
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
     println!("### Related cases at intake, {} cases ({now})\n", a.cases);
     println!(
@@ -166,6 +195,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     println!("| look-up p50 | {:.3} ms |", percentile(&times, 50.0));
     println!("| look-up p95 | {:.3} ms |", percentile(&times, 95.0));
     println!("| look-up max | {:.3} ms |", percentile(&times, 100.0));
+    if naive > 0.0 {
+        println!(
+            "| baseline: linear scan with exact similarity, per draft ({} drafts) | {naive:.0} ms ({:.0}× the p50) |",
+            baseline_drafts.len(),
+            naive / percentile(&times, 50.0)
+        );
+    }
     println!(
         "| results per look-up (limit {}) | {:.1} |",
         opts.limit,
