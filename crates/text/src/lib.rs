@@ -1,10 +1,12 @@
 //! minsheng-text: Chinese text for minsheng: segmentation with a domain dictionary, the
 //! same-matter similarity, the topic classifier, the risk lexicon and hotspot clustering.
-//! Full-text search arrives later.
+//! Full-text search ([`search`]) and related/duplicate cases at intake ([`related`]).
 
 pub mod classify;
 pub mod hotspot;
 pub mod lexicon;
+pub mod related;
+pub mod search;
 pub mod segment;
 
 use std::collections::HashSet;

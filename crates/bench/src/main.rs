@@ -1,0 +1,71 @@
+//! minsheng benchmarks. Each prints a Markdown report to stdout; progress goes to stderr.
+//!
+//! ```text
+//! cargo run --release -p minsheng-bench -- search --cases 100000
+//! cargo run --release -p minsheng-bench -- related --cases 1000000
+//! ```
+
+mod corpus;
+mod related;
+mod search;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "minsheng benchmarks on generated cases")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Full-text search: tantivy (words + bigrams) vs jieba words only vs SQLite FTS5 trigram,
+    /// recall against a substring scan.
+    Search(search::Args),
+    /// Related-case look-up at intake.
+    Related(related::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Search(a) => search::run(a),
+        Command::Related(a) => related::run(a),
+    }
+}
+
+/// Percentile of sorted samples (nearest rank).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Resident memory of this process in MiB (Linux).
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+pub fn dir_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
