@@ -20,12 +20,25 @@ pub struct Args {
 }
 
 pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let st = a.store.open_state().await?;
+    let st = a.store.open_state_with_search().await?;
+    let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {
             crate::demo::fill(&st, a.demo_cases, 2026).await?;
+            st.text.flush();
+            projected = true;
         } else {
             eprintln!("数据库已有数据，跳过演示数据 / database has data; demo data skipped");
+        }
+    }
+    if !projected {
+        // The related-case index lives in memory; the search index is rebuilt only when it
+        // is new or out of step with the database.
+        let cases = st.store.count_cases().await?;
+        let search = st.text.search.needs_rebuild() || st.text.search.num_docs() != cases as u64;
+        let n = st.rebuild_text(search, |_| {}).await?;
+        if search {
+            eprintln!("检索索引已重建 / search index rebuilt: {n} cases");
         }
     }
     let app = Application::bind(&a.bind, st).await?;

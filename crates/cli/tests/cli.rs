@@ -135,3 +135,20 @@ fn policy_check_accepts_the_shipped_policy_and_rejects_a_broken_one() {
     assert!(text(&o).contains("政策文件无效"), "{}", text(&o));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `minsheng reindex` rebuilds the search index in the data directory from the database.
+#[test]
+fn reindex_rebuilds_the_search_index() {
+    let dir = temp_dir();
+    let data = dir.to_str().expect("utf-8 path");
+    let o = minsheng(&["demo", "--cases", "40", "--data", data]);
+    assert!(o.status.success(), "demo: {}", text(&o));
+    let o = minsheng(&["reindex", "--data", data]);
+    assert!(o.status.success(), "reindex: {}", text(&o));
+    assert!(text(&o).contains("reindexed 40 cases"), "{}", text(&o));
+    assert!(
+        dir.join("search").join("meta.json").exists(),
+        "the index is on disk"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod service;
 pub mod state;
+pub mod textindex;
 pub mod views;
 pub mod web;
 

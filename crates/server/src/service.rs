@@ -472,7 +472,8 @@ pub async fn create_decided(
     let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
     let due = deadline::current_duty(&state, policy, &st.calendar);
-    Ok(st
+    let caller_key = petitioner.phone.as_ref().map(|p| st.store.phone_index(p));
+    let created = st
         .store
         .create_case(CreateCase {
             case_id,
@@ -485,7 +486,11 @@ pub async fn create_decided(
             query_code,
             idempotency,
         })
-        .await?)
+        .await?;
+    if let Created::New(case) = &created {
+        st.text.project_new(case, caller_key, &rules.directory);
+    }
+    Ok(created)
 }
 
 /// Decides a command against `case` at `at` and appends the events if the case is still at the
@@ -506,7 +511,7 @@ pub async fn append_decided(
             .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
     }
     let due = deadline::current_duty(&next, policy, &st.calendar);
-    Ok(st
+    let next = st
         .store
         .append(AppendEvents {
             case_id: case.id,
@@ -517,7 +522,9 @@ pub async fn append_decided(
             state: next,
             due,
         })
-        .await?)
+        .await?;
+    st.text.project(&next, &rules.directory);
+    Ok(next)
 }
 
 /// Loads a case by id or number if this staff member may see it; 404 otherwise, so that

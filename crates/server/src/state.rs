@@ -13,6 +13,8 @@ pub struct AppState {
     pub calendar: Arc<Calendar>,
     directory: Arc<RwLock<Arc<Directory>>>,
     pub auth: Arc<crate::auth::PasswordParams>,
+    /// Search and related-case projections.
+    pub text: Arc<crate::textindex::TextIndex>,
 }
 
 impl AppState {
@@ -23,13 +25,56 @@ impl AppState {
         directory: Directory,
         auth: crate::auth::PasswordParams,
     ) -> Self {
+        let text = crate::textindex::TextIndex::in_ram(&directory)
+            .expect("an in-memory search index can always be created");
         AppState {
+            text: Arc::new(text),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
             directory: Arc::new(RwLock::new(Arc::new(directory))),
             auth: Arc::new(auth),
         }
+    }
+
+    /// Uses a search index kept on disk (the server's data directory) instead of memory.
+    pub fn with_text(mut self, text: crate::textindex::TextIndex) -> Self {
+        self.text = Arc::new(text);
+        self
+    }
+
+    /// Rebuilds the text projections from the store: the related-case index always (it lives
+    /// in memory), the search index when `search` is set. Returns the number of cases.
+    pub async fn rebuild_text(
+        &self,
+        search: bool,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, crate::error::ApiError> {
+        let dir = self.directory();
+        let mut after = None;
+        let mut docs = Vec::new();
+        let mut n = 0u64;
+        loop {
+            let page = self.store.cases_for_index(after, 2000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.id);
+            for (case, phone) in page {
+                self.text.related_insert(&case, phone);
+                if search {
+                    docs.push(crate::textindex::case_doc(&case, &dir));
+                }
+                n += 1;
+            }
+            progress(n);
+        }
+        if search {
+            let index = self.text.search.clone();
+            tokio::task::spawn_blocking(move || index.rebuild(docs, |_| {}))
+                .await
+                .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
+                .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        }
+        Ok(n)
     }
 
     /// A consistent snapshot of the directory for one request.

@@ -287,6 +287,25 @@ impl Store {
         Ok(CasePage { items, next_cursor })
     }
 
+    /// Every case with its phone blind index, in id order, a page at a time (for rebuilding the
+    /// text projections): pass the last id of the previous page.
+    pub async fn cases_for_index(
+        &self,
+        after: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(CaseState, Option<String>)>, StoreError> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT state, phone_hash FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|u| u.to_string()).unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(s, h)| Ok((serde_json::from_str(&s)?, h)))
+            .collect()
+    }
+
     /// A caller's cases by the keyed hash of their phone, newest first.
     pub async fn cases_by_phone_index(
         &self,

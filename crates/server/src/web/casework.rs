@@ -79,6 +79,8 @@ struct CasePage {
     timeline: Vec<TimelineRow>,
     supervisions: Vec<SupervisionRow>,
     documents: Vec<DocLink>,
+    related: Vec<super::insight::RelatedRow>,
+    risks: Vec<super::insight::RiskRow>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -390,7 +392,13 @@ async fn page(
     } else {
         StatusCode::OK
     };
+    let related =
+        super::insight::related_rows(st, actor, st.text.related_to(&case.id.to_string()), 8)
+            .await?;
+    let risks = super::insight::risk_rows(&crate::textindex::case_text(&case));
     let page = CasePage {
+        related,
+        risks,
         withheld: access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld,
         can_reveal: access::can_reveal(actor, &case, &dir),
         revealed,

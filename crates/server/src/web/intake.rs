@@ -246,6 +246,9 @@ struct Preview {
     deadlines: Vec<DeadlineRow>,
     declined: Option<String>,
     problem: Option<String>,
+    related: Vec<super::insight::RelatedRow>,
+    risks: Vec<super::insight::RiskRow>,
+    suggested_unit: Option<(String, String)>,
 }
 
 /// The deadlines the draft would run against if saved now (htmx fragment); nothing is written.
@@ -259,13 +262,30 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
         let f = FormData::parse(&body)?;
         let channel = Channel::parse(f.get("channel"))?;
         let input = forms::new_case(&f, channel, true)?;
-        service::preview(&st, &actor, input).await
+        let phone = Phone::parse(f.get("phone")).ok();
+        let case = service::preview(&st, &actor, input).await?;
+        let draft = minsheng_text::related::Draft {
+            text: crate::textindex::case_text(&case),
+            caller_key: phone.map(|p| st.store.phone_index(&p)),
+            place_key: crate::textindex::place_key(&case.location.address),
+            topic: Some(crate::textindex::topic_group(&case.topic)),
+            at: service::now(),
+        };
+        let related =
+            super::insight::related_rows(&st, &actor, st.text.find_related(&draft), 8).await?;
+        Ok::<_, ApiError>((case, related))
     }
     .await;
+    let dir = st.directory();
     let page = match outcome {
-        Ok(case) => {
+        Ok((case, related)) => {
             let policy = st.policy_for_region(&case.location.region);
             Preview {
+                risks: super::insight::risk_rows(&crate::textindex::case_text(&case)),
+                suggested_unit: dir
+                    .dispatch_unit(&case.location.region, &case.topic)
+                    .map(|u| (u.name_zh.clone(), u.name_en.clone())),
+                related,
                 status_zh: case.status.zh().into(),
                 status_en: case.status.en().into(),
                 deadlines: present::deadline_rows(
@@ -285,6 +305,9 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                 deadlines: vec![],
                 declined: None,
                 problem: Some(c.pick(&b.message_zh, &b.message_en)),
+                related: vec![],
+                risks: vec![],
+                suggested_unit: None,
                 c: c.clone(),
             }
         }

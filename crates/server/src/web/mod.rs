@@ -9,9 +9,11 @@ pub mod casework;
 pub mod chrome;
 pub mod documents;
 pub mod forms;
+pub mod insight;
 pub mod intake;
 pub mod portal;
 pub mod present;
+pub mod search;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -35,6 +37,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/logout", post(workbench::logout))
         .route("/staff", get(workbench::queue))
+        .route("/staff/search", get(search::search))
         .route("/staff/cases/{id}", get(casework::case_page))
         .route("/staff/cases/{id}/act", post(casework::act))
         .route("/staff/cases/{id}/reveal", post(casework::reveal))

@@ -10,4 +10,5 @@ mod hotline;
 mod merge;
 mod privacy;
 mod rules;
+mod textsearch;
 mod web;

@@ -1,0 +1,187 @@
+//! Full-text search for staff: what they type finds every case containing it (words and
+//! character pairs), within what their role lets them open, with highlighted snippets.
+
+use super::chrome::{Chrome, WebStaff, render, respond, urlencode};
+use super::present::Choice;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::textindex;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use minsheng_core::access;
+use minsheng_core::case::{CaseKind, Status};
+use minsheng_text::search::{SearchError, SearchQuery, SortBy};
+
+const PAGE: usize = 20;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: usize,
+}
+
+pub struct HitRow {
+    pub number: String,
+    /// Escaped by the search module, with `<mark>` around matches only.
+    pub title_html: String,
+    pub snippet_html: String,
+    pub status_zh: &'static str,
+    pub status_en: &'static str,
+    pub registered: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/search.html")]
+struct SearchPage {
+    c: Chrome,
+    q: String,
+    statuses: Vec<Choice>,
+    kinds: Vec<Choice>,
+    sorts: Vec<Choice>,
+    hits: Vec<HitRow>,
+    searched: bool,
+    more_href: Option<String>,
+    prev_href: Option<String>,
+}
+
+fn choice(value: &str, zh: &str, en: &str, selected: &str) -> Choice {
+    Choice {
+        value: value.into(),
+        zh: zh.into(),
+        en: en.into(),
+        selected: value == selected,
+    }
+}
+
+pub async fn search(
+    State(st): State<AppState>,
+    ws: WebStaff,
+    Query(p): Query<SearchParams>,
+) -> Response {
+    let c = ws.c.clone();
+    let r = async {
+        let actor = ws.staff.actor();
+        let dir = st.directory();
+        if !p.status.is_empty() {
+            Status::parse(&p.status)?;
+        }
+        if !p.kind.is_empty() {
+            CaseKind::parse(&p.kind)?;
+        }
+        let page = p.page.min(400);
+        let query = SearchQuery {
+            text: p.q.clone(),
+            statuses: (!p.status.is_empty())
+                .then(|| p.status.clone())
+                .into_iter()
+                .collect(),
+            kinds: (!p.kind.is_empty())
+                .then(|| p.kind.clone())
+                .into_iter()
+                .collect(),
+            visibility: textindex::visibility(&actor, &dir),
+            sort: match p.sort.as_str() {
+                "newest" => SortBy::Newest,
+                "oldest" => SortBy::Oldest,
+                _ => SortBy::Relevance,
+            },
+            limit: PAGE + 1,
+            offset: page * PAGE,
+            ..Default::default()
+        };
+        let index = st.text.search.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| match e {
+                SearchError::InvalidQuery { zh, en } => ApiError::bad("invalid_query", zh, en),
+                e => ApiError::Internal(e.to_string()),
+            })?;
+        let more = results.hits.len() > PAGE;
+        let mut hits = Vec::new();
+        for h in results.hits.into_iter().take(PAGE) {
+            let Ok(id) = uuid::Uuid::parse_str(&h.id) else {
+                continue;
+            };
+            // The index is a projection: the case itself decides who may open it.
+            let Some(case) = st.store.get_case(id).await? else {
+                continue;
+            };
+            if !access::can_view(&actor, &case, &dir) {
+                continue;
+            }
+            hits.push(HitRow {
+                number: case.number.clone(),
+                title_html: h.title_html,
+                snippet_html: h.snippet_html,
+                status_zh: case.status.zh(),
+                status_en: case.status.en(),
+                registered: c.time(&case.registered_at),
+            });
+        }
+        let href = |page: usize| {
+            format!(
+                "/staff/search?q={}&status={}&kind={}&sort={}&page={page}",
+                urlencode(&p.q),
+                urlencode(&p.status),
+                urlencode(&p.kind),
+                urlencode(&p.sort)
+            )
+        };
+        use Status::*;
+        let page_view = SearchPage {
+            statuses: [
+                Registered,
+                AwaitingAcceptance,
+                Handling,
+                Answered,
+                UnderReview,
+                Dispatched,
+                InProgress,
+                Replied,
+                Final,
+                Closed,
+                Declined,
+                Merged,
+            ]
+            .iter()
+            .map(|s| choice(s.as_str(), s.zh(), s.en(), &p.status))
+            .collect(),
+            kinds: [
+                CaseKind::Appeal,
+                CaseKind::Suggestion,
+                CaseKind::Accusation,
+                CaseKind::Consultation,
+                CaseKind::Help,
+                CaseKind::Complaint,
+                CaseKind::Report,
+            ]
+            .iter()
+            .map(|k| choice(k.as_str(), k.zh(), k.en(), &p.kind))
+            .collect(),
+            sorts: vec![
+                choice("relevance", "相关度", "Relevance", &p.sort),
+                choice("newest", "最新", "Newest", &p.sort),
+                choice("oldest", "最早", "Oldest", &p.sort),
+            ],
+            searched: !p.q.trim().is_empty() || !p.status.is_empty() || !p.kind.is_empty(),
+            hits,
+            more_href: more.then(|| href(page + 1)),
+            prev_href: (page > 0).then(|| href(page - 1)),
+            q: p.q.clone(),
+            c: c.clone(),
+        };
+        Ok(render(&page_view))
+    }
+    .await;
+    respond(&c, r)
+}

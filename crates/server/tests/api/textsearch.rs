@@ -1,0 +1,125 @@
+//! Search, related cases and risk flags as staff meet them: through the pages, with access
+//! rules, escaping, and the reason each related case matched.
+
+use crate::harness::{TestApp, new_case};
+use minsheng_server::demo::DEMO_PASSWORD;
+
+async fn staff(app: &TestApp, user: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = c
+        .post(format!("{}/staff/login", app.base))
+        .form(&[("username", user), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303);
+    c
+}
+
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("get");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+async fn search_finds_substrings_within_access(app: &TestApp) {
+    let mut body = new_case("appeal", "phone", "13800009999");
+    body["title"] = serde_json::json!("<b>翠湖苑</b>漏水");
+    body["request"] = serde_json::json!("翠湖苑5栋楼顶漏水，请尽快维修");
+    let (_, _, case) = app.register("intake.donghu", &body).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    app.state.text.flush();
+
+    let coord = staff(app, "coord.donghu").await;
+    // 翠湖 is split by jieba as 翠/湖苑; the character pairs still find it.
+    let (s, html) = page(&coord, app, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&number),
+        "a two-character query finds the case"
+    );
+    assert!(html.contains("&lt;b&gt;"), "the title's markup is escaped");
+    assert!(!html.contains("<b>"), "no user markup reaches the page");
+    assert!(html.contains("<mark>"), "the match is highlighted");
+
+    let other = staff(app, "handler.xicheng.zjj").await;
+    let (_, html) = page(&other, app, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
+    assert!(
+        !html.contains(&number),
+        "another unit's handler does not find it"
+    );
+
+    let (s, _) = page(&coord, app, &format!("/staff/search?q={}", "x".repeat(300))).await;
+    assert_eq!(s, 400, "an over-long query is refused, not cut");
+    let (s, _) = page(&coord, app, "/staff/search?status=bogus").await;
+    assert_eq!(s, 422);
+}
+crate::both!(search_finds_substrings_within_access);
+
+async fn intake_preview_shows_related_and_risks(app: &TestApp) {
+    let (_, _, earlier) = app
+        .register("intake.donghu", &new_case("appeal", "phone", "13700001234"))
+        .await;
+    let number = earlier["number"].as_str().expect("number");
+    let c = staff(app, "intake.donghu").await;
+    let form = [
+        ("channel", "phone"),
+        ("kind", "appeal"),
+        ("phone", "13700001234"),
+        ("name", "张三丰"),
+        ("topic", "010101"),
+        ("title", "电梯还是坏的"),
+        ("request", "再不修我就去跳楼"),
+        ("region", "990102001001"),
+        ("address", "翠湖社区翠湖苑3栋"),
+    ];
+    let r = c
+        .post(format!("{}/staff/intake/preview", app.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains(number),
+        "the caller's earlier case is related: {html}"
+    );
+    assert!(html.contains("同一来电人"), "with its reason");
+    assert!(html.contains("id=\"risk-flags\""), "the threat is flagged");
+    assert!(html.contains("跳楼"), "with the phrase as evidence");
+    assert!(
+        !html.contains("risk-level-4"),
+        "an outright threat is not at the lowest level"
+    );
+    assert!(
+        html.contains("id=\"suggested-unit\""),
+        "the catalogue's unit is suggested"
+    );
+
+    // Negated: kept at the lowest level, with the negation shown.
+    let mut calm = form;
+    calm[6] = ("request", "我不会去跳楼，只想把电梯修好");
+    let html = c
+        .post(format!("{}/staff/intake/preview", app.base))
+        .form(&calm)
+        .send()
+        .await
+        .expect("preview")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("risk-level-4"),
+        "a negated threat is downgraded: {html}"
+    );
+    assert!(html.contains("不会"), "the negation is shown");
+}
+crate::both!(intake_preview_shows_related_and_risks);
