@@ -58,16 +58,23 @@ pub enum CampaignCommand {
         closes_on: Option<NaiveDate>,
     },
     /// Ends the campaign before its closing day.
-    Close { reason: String },
+    Close {
+        reason: String,
+    },
     /// 特邀建议人 of a targeted campaign; `token_hash` from [`adviser_token_hash`].
     InviteAdviser {
         adviser_id: String,
         display_name: String,
         token_hash: String,
     },
-    RevokeInvitation { adviser_id: String, reason: String },
+    RevokeInvitation {
+        adviser_id: String,
+        reason: String,
+    },
     /// 集中反馈 (Shanghai Art. 12): the collective answer, once the campaign has ended.
-    PublishAnswer { content: String },
+    PublishAnswer {
+        content: String,
+    },
 }
 
 impl CampaignCommand {
@@ -277,7 +284,10 @@ impl Campaign {
                 "campaign_channel",
                 ARTICLE,
                 format!("该征集活动不通过“{}”渠道接收建议", channel.zh()),
-                format!("this campaign does not take suggestions by {}", channel.en()),
+                format!(
+                    "this campaign does not take suggestions by {}",
+                    channel.en()
+                ),
             ));
         }
         match self.kind {
@@ -492,7 +502,10 @@ pub fn decide(
                 period_ok(c.opens_on, *d, today)?;
             }
             let ev = CampaignEvent::Amended {
-                title: title.as_deref().map(|t| text("title", t, 4, 200)).transpose()?,
+                title: title
+                    .as_deref()
+                    .map(|t| text("title", t, 4, 200))
+                    .transpose()?,
                 explanation: explanation
                     .as_deref()
                     .map(|t| text("explanation", t, 10, 20000))

@@ -37,8 +37,8 @@ pub use policy::{
 };
 pub use screening::{ClassifierScore, Screening, Verdict, screen};
 pub use workflow::{
-    SuggestionCommand, SuggestionDeadline, SuggestionDue, SuggestionEvent, SuggestionState,
-    Submission, Submitted, apply, decide, replay,
+    Submission, Submitted, SuggestionCommand, SuggestionDeadline, SuggestionDue, SuggestionEvent,
+    SuggestionState, apply, decide, replay,
 };
 
 use crate::case::str_enum;
@@ -69,7 +69,10 @@ str_enum!(
 impl SuggestionStatus {
     /// Nothing more happens to it.
     pub fn is_terminal(self) -> bool {
-        matches!(self, SuggestionStatus::Redirected | SuggestionStatus::Withdrawn)
+        matches!(
+            self,
+            SuggestionStatus::Redirected | SuggestionStatus::Withdrawn
+        )
     }
 }
 

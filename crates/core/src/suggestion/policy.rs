@@ -114,8 +114,21 @@ impl Default for ScreeningPolicy {
             redirect_at: 80,
             classifier_weight_percent: 50,
             public_interest_markers: words(&[
-                "建议", "完善", "制度", "政策", "机制", "立法", "规划", "全市", "全区", "全省",
-                "公共", "广大", "市民", "居民们", "群众",
+                "建议",
+                "完善",
+                "制度",
+                "政策",
+                "机制",
+                "立法",
+                "规划",
+                "全市",
+                "全区",
+                "全省",
+                "公共",
+                "广大",
+                "市民",
+                "居民们",
+                "群众",
             ]),
             marker_discount: 10,
             max_discount: 40,
@@ -127,8 +140,19 @@ impl Default for ScreeningPolicy {
                     "own_household",
                     NotASuggestion::PersonalRequest,
                     &[
-                        "我家", "我们家", "我父亲", "我母亲", "我爸", "我妈", "我孩子", "我儿子",
-                        "我女儿", "我的房子", "我的工资", "我的社保", "本人的",
+                        "我家",
+                        "我们家",
+                        "我父亲",
+                        "我母亲",
+                        "我爸",
+                        "我妈",
+                        "我孩子",
+                        "我儿子",
+                        "我女儿",
+                        "我的房子",
+                        "我的工资",
+                        "我的社保",
+                        "本人的",
                     ],
                     40,
                     "所反映的是本人或家庭的具体事项，属于个人诉求",
@@ -138,8 +162,17 @@ impl Default for ScreeningPolicy {
                     "own_claim",
                     NotASuggestion::PersonalRequest,
                     &[
-                        "帮我", "给我解决", "为我解决", "赔偿我", "退还我", "拖欠我", "补偿我",
-                        "我的诉求", "要求赔偿", "讨薪", "退款",
+                        "帮我",
+                        "给我解决",
+                        "为我解决",
+                        "赔偿我",
+                        "退还我",
+                        "拖欠我",
+                        "补偿我",
+                        "我的诉求",
+                        "要求赔偿",
+                        "讨薪",
+                        "退款",
                     ],
                     50,
                     "提出的是本人的具体请求，属于个人诉求",
@@ -149,8 +182,17 @@ impl Default for ScreeningPolicy {
                     "legal_procedure",
                     NotASuggestion::Litigation,
                     &[
-                        "起诉", "诉讼", "判决", "裁定", "仲裁", "复议", "上诉", "再审", "法院",
-                        "立案", "检察院",
+                        "起诉",
+                        "诉讼",
+                        "判决",
+                        "裁定",
+                        "仲裁",
+                        "复议",
+                        "上诉",
+                        "再审",
+                        "法院",
+                        "立案",
+                        "检察院",
                     ],
                     50,
                     "涉及诉讼、仲裁或行政复议等法定程序",
@@ -159,7 +201,16 @@ impl Default for ScreeningPolicy {
                 rule(
                     "case_reference",
                     NotASuggestion::Litigation,
-                    &["民初", "民终", "刑初", "行初", "执字", "判决书", "裁决书", "复议决定书"],
+                    &[
+                        "民初",
+                        "民终",
+                        "刑初",
+                        "行初",
+                        "执字",
+                        "判决书",
+                        "裁决书",
+                        "复议决定书",
+                    ],
                     40,
                     "引用了具体的案件或法律文书",
                     "it cites a specific court case or legal document",
@@ -266,7 +317,9 @@ impl Default for RewardPolicy {
 }
 
 /// An assessed component of the score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreComponent {
@@ -371,7 +424,10 @@ impl SuggestionPolicy {
             ("feedback", self.feedback),
             ("public_answer", self.public_answer),
         ] {
-            if matches!(p, Period::Hours(_) | Period::Days(0) | Period::WorkingDays(0)) {
+            if matches!(
+                p,
+                Period::Hours(_) | Period::Days(0) | Period::WorkingDays(0)
+            ) {
                 return Err(format!(
                     "{scope}: suggestion.{name} must be a positive number of days or working days"
                 ));
@@ -405,8 +461,7 @@ impl SuggestionPolicy {
                 ));
             }
         }
-        if s
-            .rules
+        if s.rules
             .iter()
             .any(|r| r.phrases.iter().any(|p| p.trim().is_empty()) || r.phrases.is_empty())
         {
@@ -448,7 +503,9 @@ impl SuggestionPolicy {
             ));
         }
         let a = &self.assessment_score;
-        if a.weights.values().sum::<u32>() == 0 || a.received_target == 0 || a.conversions_target == 0
+        if a.weights.values().sum::<u32>() == 0
+            || a.received_target == 0
+            || a.conversions_target == 0
         {
             return Err(format!(
                 "{scope}: suggestion.assessment_score needs some weight and positive targets"
@@ -467,7 +524,9 @@ mod tests {
         let n = Policy::shipped().national();
         assert_eq!(n.suggestion, super::SuggestionPolicy::default());
         let start = SHIPPED_POLICY.find("[suggestion]").unwrap();
-        let end = SHIPPED_POLICY[start..].find("[[override]]").map(|e| start + e);
+        let end = SHIPPED_POLICY[start..]
+            .find("[[override]]")
+            .map(|e| start + e);
         let old = match end {
             Some(e) => format!("{}{}", &SHIPPED_POLICY[..start], &SHIPPED_POLICY[e..]),
             None => SHIPPED_POLICY[..start].to_string(),
@@ -483,7 +542,10 @@ mod tests {
             ("answer = \"90d\"", "answer = \"90h\""),
             ("extension_max = \"90d\"", "extension_max = \"9wd\""),
             ("review_at = 40", "review_at = 90"),
-            ("personal_request_to = \"hotline\"", "personal_request_to = \"court\""),
+            (
+                "personal_request_to = \"hotline\"",
+                "personal_request_to = \"court\"",
+            ),
             ("threshold = 100", "threshold = 0"),
             ("cycle_start = \"01-01\"", "cycle_start = \"02-29\""),
             ("cycle_start = \"01-01\"", "cycle_start = \"13-01\""),

@@ -93,9 +93,7 @@ fn normalise(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
         })
         .map(|c| c.to_ascii_lowercase())
@@ -107,7 +105,11 @@ fn normalise(s: &str) -> String {
 /// public-interest discount; with a classifier score `c` and weight `w`%, the final score is
 /// `(rule × (100 − w) + c × w) / 100`, rounded down. The verdict compares the higher of the two
 /// scores with `review_at` and `redirect_at`.
-pub fn screen(texts: &[&str], p: &ScreeningPolicy, classifier: Option<ClassifierScore>) -> Screening {
+pub fn screen(
+    texts: &[&str],
+    p: &ScreeningPolicy,
+    classifier: Option<ClassifierScore>,
+) -> Screening {
     let text = normalise(&texts.join("\n"));
     let mut raw = [0u32; 2];
     let mut rules = Vec::new();

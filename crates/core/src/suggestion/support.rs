@@ -32,13 +32,21 @@ pub fn network_key(ip: IpAddr, p: &SupportPolicy) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let bits = u32::from(p.ipv4_prefix.min(32));
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             let net = std::net::Ipv4Addr::from(u32::from(v4) & mask);
             format!("{net}/{bits}")
         }
         IpAddr::V6(v6) => {
             let bits = u32::from(p.ipv6_prefix.min(128));
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             let net = std::net::Ipv6Addr::from(u128::from(v6) & mask);
             format!("{net}/{bits}")
         }
@@ -52,7 +60,9 @@ pub fn network_key(ip: IpAddr, p: &SupportPolicy) -> String {
 pub enum RateDecision {
     Allow,
     /// Try again after this many seconds (rounded up).
-    Deny { retry_after_secs: i64 },
+    Deny {
+        retry_after_secs: i64,
+    },
 }
 
 /// Sliding-window log: with `times` the earlier events of the same key, allow when fewer than
@@ -149,7 +159,11 @@ impl SupportDecision {
 
 /// Decides a support: published, then one per phone, then the phone limit, then the network
 /// limit (the first refusal wins).
-pub fn decide_support(c: &SupportCheck<'_>, now: DateTime<Utc>, p: &SupportPolicy) -> SupportDecision {
+pub fn decide_support(
+    c: &SupportCheck<'_>,
+    now: DateTime<Utc>,
+    p: &SupportPolicy,
+) -> SupportDecision {
     if !c.published {
         return SupportDecision::NotPublished;
     }
@@ -223,7 +237,10 @@ pub fn detect_bursts(records: &[SupportRecord], p: &SupportPolicy) -> Vec<Burst>
     }
     let mut out = Vec::new();
     for (suggestion, mut rs) in by {
-        rs.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.phone_hash.cmp(&b.phone_hash)));
+        rs.sort_by(|a, b| {
+            a.at.cmp(&b.at)
+                .then_with(|| a.phone_hash.cmp(&b.phone_hash))
+        });
         // Index ranges [i, j] whose span is under the window and whose size reaches `min`.
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut i = 0;
@@ -244,9 +261,11 @@ pub fn detect_bursts(records: &[SupportRecord], p: &SupportPolicy) -> Vec<Burst>
             for r in part {
                 *nets.entry(r.network.as_str()).or_default() += 1;
             }
-            let (top, top_n) = nets
-                .iter()
-                .fold(("", 0u32), |best, (k, n)| if *n > best.1 { (k, *n) } else { best });
+            let (top, top_n) =
+                nets.iter().fold(
+                    ("", 0u32),
+                    |best, (k, n)| if *n > best.1 { (k, *n) } else { best },
+                );
             let supports = part.len() as u32;
             out.push(Burst {
                 suggestion,

@@ -316,7 +316,9 @@ impl SuggestionEvent {
         use SuggestionEvent::*;
         match self {
             Submitted(_) => "提交建议",
-            Redirected { to: Flow::Petition, .. } => "转信访渠道办理",
+            Redirected {
+                to: Flow::Petition, ..
+            } => "转信访渠道办理",
             Redirected { .. } => "转12345热线办理",
             Withdrawn { .. } => "撤回建议",
             Accepted { .. } => "甄别受理",
@@ -343,7 +345,9 @@ impl SuggestionEvent {
         use SuggestionEvent::*;
         match self {
             Submitted(_) => "Submitted",
-            Redirected { to: Flow::Petition, .. } => "Redirected to the petition flow",
+            Redirected {
+                to: Flow::Petition, ..
+            } => "Redirected to the petition flow",
             Redirected { .. } => "Redirected to the 12345 hotline",
             Withdrawn { .. } => "Withdrawn",
             Accepted { .. } => "Screened in",
@@ -774,7 +778,11 @@ pub fn decide(
             }])
         }
         (Registered | Assessing | Assessed, C::Withdraw { reason }) => {
-            a.require("withdraw", &[Role::Citizen, Role::Coordinator], Some(office))?;
+            a.require(
+                "withdraw",
+                &[Role::Citizen, Role::Coordinator],
+                Some(office),
+            )?;
             Ok(vec![E::Withdrawn {
                 reason: text("reason", reason, 2, 2000)?,
             }])
@@ -908,20 +916,22 @@ pub fn decide(
             },
         ) => {
             office_only(a, "extend", office)?;
-            let u = s
-                .unit(unit)
-                .filter(|u| u.answer.is_none())
-                .ok_or_else(|| DomainError::Unknown {
+            let u = s.unit(unit).filter(|u| u.answer.is_none()).ok_or_else(|| {
+                DomainError::Unknown {
                     what: "unit",
                     id: unit.clone(),
-                })?;
+                }
+            })?;
             let max = p.extension_max.days().unwrap_or(0);
             if u.extensions.len() as u32 >= p.max_extensions {
                 return Err(DomainError::rule(
                     "extension_limit",
                     ART_HANDLING,
                     format!("每个承办单位最多延期{}次", p.max_extensions),
-                    format!("a unit may be extended at most {} time(s)", p.max_extensions),
+                    format!(
+                        "a unit may be extended at most {} time(s)",
+                        p.max_extensions
+                    ),
                 ));
             }
             if *days == 0 || u.extension_days().saturating_add(*days) > max {
@@ -932,7 +942,13 @@ pub fn decide(
                     format!("extensions may not exceed {max} days in total"),
                 ));
             }
-            let d = due(s, SuggestionDeadline::Answer, Some(unit), ctx.policy, ctx.calendar)?;
+            let d = due(
+                s,
+                SuggestionDeadline::Answer,
+                Some(unit),
+                ctx.policy,
+                ctx.calendar,
+            )?;
             if ctx.now >= d.due {
                 return Err(DomainError::rule(
                     "extension_after_deadline",
@@ -1012,8 +1028,7 @@ pub fn decide(
                 ));
             }
             let reference = text("reference", reference, 2, 500)?;
-            if s
-                .conversions
+            if s.conversions
                 .iter()
                 .any(|c| c.route == *route && c.reference == reference)
             {
@@ -1138,7 +1153,10 @@ pub fn decide(
                 return Err(DomainError::rule(
                     "wrong_award_cycle",
                     reward::article(),
-                    format!("该建议在{}评选周期内被采纳，不能在{cycle}周期奖励", own.label),
+                    format!(
+                        "该建议在{}评选周期内被采纳，不能在{cycle}周期奖励",
+                        own.label
+                    ),
                     format!(
                         "this suggestion was adopted in the {} cycle, not {cycle}",
                         own.label
