@@ -1539,3 +1539,9 @@ fn hash_chain_detects_edits_and_reordering() {
 // 11. Oversight: KPIs, early warning, supervision (tests/oversight/).
 
 mod oversight;
+
+// ---------------------------------------------------------------------------------------------
+// 12. People's suggestions: campaigns, the suggestion decider, screening, support, rewards and
+// the scoreboard (tests/suggestions/).
+
+mod suggestions;
