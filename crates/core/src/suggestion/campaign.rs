@@ -488,7 +488,11 @@ pub fn decide(
         status: "ended",
     };
     match cmd {
-        CampaignCommand::Open(_) => unreachable_open(),
+        // Handled above: a campaign is opened once.
+        CampaignCommand::Open(_) => Err(DomainError::NotAllowedInState {
+            command: "open_campaign",
+            status: "opened",
+        }),
         CampaignCommand::Amend {
             title,
             explanation,
@@ -627,13 +631,6 @@ pub fn decide(
             }])
         }
     }
-}
-
-fn unreachable_open() -> Result<Vec<CampaignEvent>, DomainError> {
-    Err(DomainError::NotAllowedInState {
-        command: "open_campaign",
-        status: "opened",
-    })
 }
 
 /// Lower-case RFC 4648 base32 of 20 random bytes: 32 characters, 160 bits.
