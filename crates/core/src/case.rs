@@ -1,12 +1,14 @@
 //! The case (信访事项 / 工单) vocabulary: channels, kinds, flows, statuses.
 
-use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal, $zh:literal, $en:literal;)* }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            ::serde::Serialize, ::serde::Deserialize,
+        )]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name { $(#[serde(rename = $s)] $variant),* }
 
@@ -15,10 +17,10 @@ macro_rules! str_enum {
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
             pub fn zh(self) -> &'static str { match self { $($name::$variant => $zh),* } }
             pub fn en(self) -> &'static str { match self { $($name::$variant => $en),* } }
-            pub fn parse(s: &str) -> Result<Self, DomainError> {
+            pub fn parse(s: &str) -> Result<Self, $crate::error::DomainError> {
                 match s {
                     $($s => Ok($name::$variant),)*
-                    _ => Err(DomainError::invalid(
+                    _ => Err($crate::error::DomainError::invalid(
                         stringify!($name),
                         format!("未知的取值 {s:?}"),
                         format!("unknown value {s:?}"),
@@ -28,6 +30,7 @@ macro_rules! str_enum {
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum!(
     /// 渠道: how the matter reached us.
@@ -98,7 +101,10 @@ impl Status {
 
 /// Chinese label for a status given its code (for messages built from `&'static str`).
 pub fn status_zh(code: &str) -> &'static str {
-    Status::parse(code).map(Status::zh).unwrap_or("未知")
+    Status::parse(code)
+        .map(Status::zh)
+        .or_else(|_| crate::suggestion::SuggestionStatus::parse(code).map(|s| s.zh()))
+        .unwrap_or("未知")
 }
 
 impl Channel {

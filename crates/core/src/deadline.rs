@@ -136,6 +136,25 @@ pub fn compute(
     } else {
         period.label_zh()
     };
+    let (due, last_day, provisional) = period_end(period, extra_days, start, cal)?;
+    Ok(Due {
+        kind,
+        due,
+        last_day,
+        provisional,
+        period: label,
+    })
+}
+
+/// The end of `period` (plus `extra_days` calendar days) opened at `start`: the due instant, its
+/// last day (China time) and whether it is provisional (the calendar does not reach it). The
+/// counting of [`compute`], for deadlines that are not a case's (suggestions, campaigns).
+pub fn period_end(
+    period: Period,
+    extra_days: u32,
+    start: DateTime<Utc>,
+    cal: &Calendar,
+) -> Result<(DateTime<Utc>, NaiveDate, bool), DomainError> {
     let start_day = local_date(start);
     let mut provisional = false;
     let (due, last_day) = match period {
@@ -164,13 +183,7 @@ pub fn compute(
             (end_of_day(last), last)
         }
     };
-    Ok(Due {
-        kind,
-        due,
-        last_day,
-        provisional,
-        period: label,
-    })
+    Ok((due, last_day, provisional))
 }
 
 fn skip_weekend(mut d: NaiveDate) -> NaiveDate {

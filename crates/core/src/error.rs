@@ -122,6 +122,11 @@ fn what_zh(what: &str) -> &'static str {
         "topic" => "问题分类",
         "rating" => "评价选项",
         "case" => "信访事项",
+        "suggestion" => "人民建议",
+        "campaign" => "征集活动",
+        "invitation" => "特邀建议人邀请",
+        "expert" => "专家",
+        "reward_tier" => "奖励等次",
         _ => "对象",
     }
 }

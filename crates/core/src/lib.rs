@@ -14,6 +14,7 @@ pub mod kpi;
 pub mod petitioner;
 pub mod policy;
 pub mod region;
+pub mod suggestion;
 pub mod supervision;
 pub mod workflow;
 

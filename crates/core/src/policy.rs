@@ -446,6 +446,9 @@ pub struct PolicySet {
     pub kpi: KpiPolicy,
     #[serde(default)]
     pub alert: AlertPolicy,
+    /// People's suggestions (人民建议征集); optional, the defaults apply.
+    #[serde(default)]
+    pub suggestion: crate::suggestion::SuggestionPolicy,
 }
 
 impl PolicySet {
@@ -534,7 +537,8 @@ impl PolicySet {
                 return Err(format!("{scope}: kpi.{name} must be longer than zero"));
             }
         }
-        self.alert.validate(scope)
+        self.alert.validate(scope)?;
+        self.suggestion.validate(scope)
     }
 
     /// How a rating code counts; `None` for a code the policy no longer offers.

@@ -1645,3 +1645,8 @@ fn supervision_orders_and_reports() {
     c.ok(&coord(CITY), "2026-03-06 10:00", order(5));
     assert_eq!(c.replayed(), c.state);
 }
+// ---------------------------------------------------------------------------------------------
+// 12. People's suggestions: campaigns, the suggestion decider, screening, support, rewards and
+// the scoreboard (tests/suggestions/).
+
+mod suggestions;
