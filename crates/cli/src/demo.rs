@@ -37,6 +37,9 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
     demo::seed_users(st)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    demo::seed_articles(st)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
     let n = demo::generate_cases(st, cases, seed, 120)
         .await

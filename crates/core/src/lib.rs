@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod knowledge;
 pub mod kpi;
 pub mod petitioner;
 pub mod policy;

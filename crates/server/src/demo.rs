@@ -1188,3 +1188,67 @@ async fn simulate_hotline(
     }
     Ok(())
 }
+
+/// Knowledge-base articles for the demo: published ones the hotline answers from, one draft and
+/// one past its validity (to show the review states).
+pub async fn seed_articles(st: &AppState) -> ApiResult<usize> {
+    use minsheng_core::knowledge::{Article, ArticleState};
+    let today = minsheng_core::deadline::local_date(crate::service::now());
+    let day = |offset: i64| today + chrono::Duration::days(offset);
+    let articles = [
+        (
+            "电梯故障报修和维修责任",
+            "住宅电梯由物业服务企业（或使用单位）负责日常维护保养。电梯停运时，请先向物业报修；物业超过24小时未处理的，可向所在区住房和城乡建设局反映，或拨打12345。维修资金使用需经业主大会同意，紧急情况下可申请应急使用专项维修资金。",
+            "990102-zjj",
+            ArticleState::Published,
+            None,
+        ),
+        (
+            "拖欠工资如何投诉",
+            "劳动者被拖欠工资的，可携带劳动合同、考勤记录、工资条等证据，向用人单位所在地人力资源和社会保障局劳动保障监察机构投诉，也可以申请劳动争议仲裁。农民工工资拖欠问题可拨打12345转接处理。",
+            "990102-rsj",
+            ArticleState::Published,
+            None,
+        ),
+        (
+            "12345热线受理范围",
+            "12345政务服务便民热线受理企业和群众的咨询、求助、投诉、举报和意见建议。紧急事项请拨打110、119、120、122。涉及诉讼、仲裁、行政复议等法定途径的事项，将告知您相应途径。",
+            "990100-12345",
+            ArticleState::Published,
+            None,
+        ),
+        (
+            "2025年冬季供暖收费标准（已到期）",
+            "2025年供暖季居民供暖费按建筑面积每平方米每月5元收取。本条目已过有效期，待主管部门更新。",
+            "990100-12345",
+            ArticleState::Published,
+            Some(day(-30)),
+        ),
+        (
+            "老旧小区加装电梯补贴（草稿）",
+            "正在征求意见：既有住宅加装电梯，每台补贴标准拟为二十万元，具体以正式文件为准。",
+            "990102-zjj",
+            ArticleState::Draft,
+            None,
+        ),
+    ];
+    let mut n = 0;
+    for (title, body, unit, state, until) in articles {
+        let a = Article {
+            id: uuid::Uuid::now_v7(),
+            title: title.into(),
+            body: body.into(),
+            owner_unit: unit.into(),
+            valid_from: day(-200),
+            valid_until: until,
+            state,
+            updated_at: crate::service::now(),
+            updated_by: "demo".into(),
+            version: 1,
+        };
+        st.store.save_article(&a).await?;
+        st.text.project_article(&a);
+        n += 1;
+    }
+    Ok(n)
+}

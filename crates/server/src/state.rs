@@ -67,6 +67,9 @@ impl AppState {
             }
             progress(n);
         }
+        for a in self.store.articles().await? {
+            self.text.project_article(&a);
+        }
         if search {
             let index = self.text.search.clone();
             tokio::task::spawn_blocking(move || index.rebuild(docs, |_| {}))

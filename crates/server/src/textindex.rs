@@ -23,6 +23,8 @@ enum Msg {
 
 pub struct TextIndex {
     pub search: Arc<SearchIndex>,
+    /// Knowledge-base articles, with the same tokenizers as the cases (kept in memory: small).
+    pub kb: SearchIndex,
     related: RwLock<RelatedIndex>,
     queue: Mutex<mpsc::Sender<Msg>>,
 }
@@ -50,6 +52,8 @@ impl TextIndex {
     }
 
     fn with(search: SearchIndex) -> Self {
+        let kb = SearchIndex::open_in_ram(Segmenter::new())
+            .expect("an in-memory search index can always be created");
         let search = Arc::new(search);
         let (tx, rx) = mpsc::channel::<Msg>();
         let worker = search.clone();
@@ -59,6 +63,7 @@ impl TextIndex {
             .ok();
         TextIndex {
             search,
+            kb,
             related: RwLock::new(RelatedIndex::new()),
             queue: Mutex::new(tx),
         }
@@ -154,6 +159,38 @@ fn index_worker(search: &SearchIndex, rx: &mpsc::Receiver<Msg>) {
         }
         for w in waiting.drain(..) {
             let _ = w.send(());
+        }
+    }
+}
+
+/// Puts an article (any state) into the knowledge-base index, searchable at once.
+pub fn article_doc(a: &minsheng_core::knowledge::Article) -> CaseDoc {
+    CaseDoc {
+        id: a.id.to_string(),
+        title: a.title.clone(),
+        request: a.body.clone(),
+        facts: String::new(),
+        address: String::new(),
+        opinion: String::new(),
+        status: a.state.as_str().into(),
+        kind: "article".into(),
+        channel: String::new(),
+        handling_unit: Some(a.owner_unit.clone()),
+        visible_to: Vec::new(),
+        region_chain: Vec::new(),
+        topic_chain: Vec::new(),
+        created: a.updated_at,
+    }
+}
+
+impl TextIndex {
+    pub fn project_article(&self, a: &minsheng_core::knowledge::Article) {
+        if let Err(e) = self
+            .kb
+            .upsert(&article_doc(a))
+            .and_then(|_| self.kb.commit())
+        {
+            tracing::error!(error = %e, "knowledge index update failed");
         }
     }
 }

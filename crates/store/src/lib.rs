@@ -9,6 +9,7 @@
 pub mod crypto;
 mod directory;
 mod error;
+mod knowledge;
 mod read;
 mod users;
 mod verify;

@@ -249,6 +249,7 @@ struct Preview {
     related: Vec<super::insight::RelatedRow>,
     risks: Vec<super::insight::RiskRow>,
     suggested_unit: Option<(String, String)>,
+    articles: Vec<(String, String)>,
 }
 
 /// The deadlines the draft would run against if saved now (htmx fragment); nothing is written.
@@ -273,12 +274,14 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
         };
         let related =
             super::insight::related_rows(&st, &actor, st.text.find_related(&draft), 8).await?;
-        Ok::<_, ApiError>((case, related))
+        let articles =
+            super::knowledge::suggest(&st, &format!("{}{}", case.title, case.request), 3).await?;
+        Ok::<_, ApiError>((case, related, articles))
     }
     .await;
     let dir = st.directory();
     let page = match outcome {
-        Ok((case, related)) => {
+        Ok((case, related, articles)) => {
             let policy = st.policy_for_region(&case.location.region);
             Preview {
                 risks: super::insight::risk_rows(&crate::textindex::case_text(&case)),
@@ -286,6 +289,7 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                     .dispatch_unit(&case.location.region, &case.topic)
                     .map(|u| (u.name_zh.clone(), u.name_en.clone())),
                 related,
+                articles,
                 status_zh: case.status.zh().into(),
                 status_en: case.status.en().into(),
                 deadlines: present::deadline_rows(
@@ -306,6 +310,7 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                 declined: None,
                 problem: Some(c.pick(&b.message_zh, &b.message_en)),
                 related: vec![],
+                articles: vec![],
                 risks: vec![],
                 suggested_unit: None,
                 c: c.clone(),

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod forms;
 pub mod insight;
 pub mod intake;
+pub mod knowledge;
 pub mod portal;
 pub mod present;
 pub mod search;
@@ -30,6 +31,12 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(portal::track_form).post(portal::track))
         .route("/track/act", post(portal::act))
         .route("/lang/{lang}", get(switch_lang))
+        .route("/kb", get(knowledge::public_list))
+        .route("/kb/{id}", get(knowledge::public_article))
+        .route("/staff/kb", get(knowledge::staff_list))
+        .route("/staff/kb/new", get(knowledge::new_form))
+        .route("/staff/kb/{id}/edit", get(knowledge::edit_form))
+        .route("/staff/kb/save", post(knowledge::save))
         .route("/static/{*file}", get(assets::serve))
         .route(
             "/staff/login",

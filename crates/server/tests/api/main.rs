@@ -7,6 +7,7 @@ mod browser;
 mod cases;
 mod citizen;
 mod hotline;
+mod knowledge;
 mod merge;
 mod privacy;
 mod rules;
