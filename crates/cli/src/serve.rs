@@ -41,6 +41,19 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             eprintln!("检索索引已重建 / search index rebuilt: {n} cases");
         }
     }
+    // The topic classifier learns from the cases in the background; intake works without it.
+    let trainer = st.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match trainer.train_classifier().await {
+            Ok(0) => {}
+            Ok(n) => eprintln!(
+                "分类模型已训练 / topic classifier trained on {n} cases in {:.1}s",
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => eprintln!("分类模型训练失败 / classifier training failed: {e}"),
+        }
+    });
     let app = Application::bind(&a.bind, st).await?;
     eprintln!(
         "民声 minsheng listening on http://{} (database {})",

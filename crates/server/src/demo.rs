@@ -605,9 +605,10 @@ fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
 pub async fn generate_cases(st: &AppState, n: usize, seed: u64, days: i64) -> ApiResult<usize> {
     let dir = st.directory();
     let now = Utc::now();
+    // Only the demo province has the units, streets and communities the generator draws on.
     let counties: Vec<String> = dir
         .regions()
-        .filter(|r| r.level == Level::County)
+        .filter(|r| r.level == Level::County && dir.is_within(&r.code, PROVINCE.code))
         .map(|r| r.code.clone())
         .collect();
     if counties.is_empty() {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub auth: Arc<crate::auth::PasswordParams>,
     /// Search and related-case projections.
     pub text: Arc<crate::textindex::TextIndex>,
+    /// The topic classifier trained on the cases so far (absent until trained).
+    classifier: Arc<RwLock<Option<Arc<minsheng_text::classify::Classifier>>>>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             .expect("an in-memory search index can always be created");
         AppState {
             text: Arc::new(text),
+            classifier: Arc::new(RwLock::new(None)),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -76,6 +79,56 @@ impl AppState {
                 .await
                 .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
                 .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        }
+        Ok(n)
+    }
+
+    pub fn classifier(&self) -> Option<Arc<minsheng_text::classify::Classifier>> {
+        self.classifier.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Trains the first-level topic classifier on the registered cases (the topic an officer
+    /// confirmed) and puts it in service. Returns the number of training rows.
+    pub async fn train_classifier(&self) -> Result<usize, crate::error::ApiError> {
+        use minsheng_text::classify::{Classifier, Example, Text, TrainConfig};
+        let mut examples = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.store.cases_for_index(after, 2000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.id);
+            for (case, _) in page {
+                examples.push(Example {
+                    id: case.number.clone(),
+                    label: case.topic.chars().take(2).collect(),
+                    time: String::new(),
+                    text: Text::Raw {
+                        title: case.title.clone(),
+                        body: format!("{}{}", case.request, case.facts_reasons),
+                    },
+                    line: 0,
+                });
+            }
+        }
+        let labels: std::collections::HashSet<&str> =
+            examples.iter().map(|e| e.label.as_str()).collect();
+        if examples.len() < 50 || labels.len() < 2 {
+            return Ok(0);
+        }
+        let n = examples.len();
+        let model = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&Example> = examples.iter().collect();
+            let cfg = TrainConfig {
+                threads: 1,
+                ..TrainConfig::default()
+            };
+            Classifier::train(&refs, &cfg)
+        })
+        .await
+        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
+        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        if let Ok(mut slot) = self.classifier.write() {
+            *slot = Some(Arc::new(model));
         }
         Ok(n)
     }

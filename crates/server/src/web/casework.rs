@@ -81,6 +81,7 @@ struct CasePage {
     documents: Vec<DocLink>,
     related: Vec<super::insight::RelatedRow>,
     risks: Vec<super::insight::RiskRow>,
+    topic_guess: Option<super::insight::TopicGuess>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -396,9 +397,16 @@ async fn page(
         super::insight::related_rows(st, actor, st.text.related_to(&case.id.to_string()), 8)
             .await?;
     let risks = super::insight::risk_rows(&crate::textindex::case_text(&case));
+    let topic_guess = super::insight::topic_guess(
+        st,
+        &case.title,
+        &format!("{}{}", case.request, case.facts_reasons),
+    )
+    .filter(|g| !case.topic.starts_with(&g.code));
     let page = CasePage {
         related,
         risks,
+        topic_guess,
         withheld: access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld,
         can_reveal: access::can_reveal(actor, &case, &dir),
         revealed,

@@ -98,3 +98,27 @@ pub fn risk_rows(text: &str) -> Vec<RiskRow> {
         })
         .collect()
 }
+
+/// The classifier's first-level topic for a text, with its confidence in percent.
+pub struct TopicGuess {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub percent: u32,
+}
+
+pub fn topic_guess(st: &AppState, title: &str, body: &str) -> Option<TopicGuess> {
+    if title.trim().is_empty() && body.trim().is_empty() {
+        return None;
+    }
+    let model = st.classifier()?;
+    let s = model.suggest(title, body)?;
+    let dir = st.directory();
+    let topic = dir.topic(&s.label).ok()?;
+    Some(TopicGuess {
+        code: s.label.clone(),
+        zh: topic.name_zh.clone(),
+        en: topic.name_en.clone(),
+        percent: (s.confidence * 100.0).round() as u32,
+    })
+}

@@ -250,6 +250,7 @@ struct Preview {
     risks: Vec<super::insight::RiskRow>,
     suggested_unit: Option<(String, String)>,
     articles: Vec<(String, String)>,
+    topic_guess: Option<super::insight::TopicGuess>,
 }
 
 /// The deadlines the draft would run against if saved now (htmx fragment); nothing is written.
@@ -280,6 +281,13 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
     }
     .await;
     let dir = st.directory();
+    let topic_guess = FormData::parse(&body).ok().and_then(|f| {
+        super::insight::topic_guess(
+            &st,
+            f.get("title"),
+            &format!("{}{}", f.get("request"), f.get("facts_reasons")),
+        )
+    });
     let page = match outcome {
         Ok((case, related, articles)) => {
             let policy = st.policy_for_region(&case.location.region);
@@ -290,6 +298,7 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                     .map(|u| (u.name_zh.clone(), u.name_en.clone())),
                 related,
                 articles,
+                topic_guess,
                 status_zh: case.status.zh().into(),
                 status_en: case.status.en().into(),
                 deadlines: present::deadline_rows(
@@ -311,6 +320,7 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                 problem: Some(c.pick(&b.message_zh, &b.message_en)),
                 related: vec![],
                 articles: vec![],
+                topic_guess,
                 risks: vec![],
                 suggested_unit: None,
                 c: c.clone(),

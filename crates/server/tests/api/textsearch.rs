@@ -123,3 +123,62 @@ async fn intake_preview_shows_related_and_risks(app: &TestApp) {
     assert!(html.contains("不会"), "the negation is shown");
 }
 crate::both!(intake_preview_shows_related_and_risks);
+
+/// The topic classifier learns from the cases on file and suggests a first-level topic at
+/// intake, with its confidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classifier_suggests_topics_at_intake() {
+    let app = TestApp::spawn(crate::harness::Backend::Sqlite).await;
+    minsheng_server::demo::generate_cases(&app.state, 400, 7, 60)
+        .await
+        .expect("demo cases");
+    let n = app.state.train_classifier().await.expect("train");
+    assert!(n >= 400, "trained on every case: {n}");
+    let model = app.state.classifier().expect("model in service");
+    // On its own generated cases the first level must mostly be right.
+    let mut right = 0;
+    let mut total = 0;
+    let mut after = None;
+    let page = app
+        .state
+        .store
+        .cases_for_index(after.take(), 100)
+        .await
+        .expect("cases");
+    for (case, _) in &page {
+        let guess = model
+            .suggest(
+                &case.title,
+                &format!("{}{}", case.request, case.facts_reasons),
+            )
+            .expect("a suggestion");
+        total += 1;
+        right += usize::from(case.topic.starts_with(&guess.label));
+    }
+    assert!(
+        right * 10 >= total * 6,
+        "first-level accuracy {right}/{total}"
+    );
+
+    let (title, request) = (page[0].0.title.clone(), page[0].0.request.clone());
+    let c = staff(&app, "intake.donghu").await;
+    let html = c
+        .post(format!("{}/staff/intake/preview", app.base))
+        .form(&[
+            ("channel", "phone"),
+            ("kind", "appeal"),
+            ("title", title.as_str()),
+            ("request", request.as_str()),
+        ])
+        .send()
+        .await
+        .expect("preview")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("id=\"topic-guess\""),
+        "a topic is suggested before one is chosen: {html}"
+    );
+    app.finish().await;
+}
