@@ -26,6 +26,16 @@ pub struct SearchParams {
     #[serde(default)]
     sort: String,
     #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
     page: usize,
 }
 
@@ -47,6 +57,11 @@ struct SearchPage {
     statuses: Vec<Choice>,
     kinds: Vec<Choice>,
     sorts: Vec<Choice>,
+    units: Vec<Choice>,
+    regions: Vec<Choice>,
+    topics: Vec<super::present::ChoiceGroup>,
+    from: String,
+    to: String,
     hits: Vec<HitRow>,
     searched: bool,
     more_href: Option<String>,
@@ -77,6 +92,33 @@ pub async fn search(
         if !p.kind.is_empty() {
             CaseKind::parse(&p.kind)?;
         }
+        if !p.unit.is_empty() {
+            dir.unit(&p.unit)?;
+        }
+        if !p.region.is_empty() {
+            dir.region(&p.region)?;
+        }
+        if !p.topic.is_empty() {
+            dir.topic(&p.topic)?;
+        }
+        // Dates are China calendar days: from the start of `from` to the end of `to`.
+        let day = |s: &str, field: &'static str| -> Result<Option<chrono::NaiveDate>, ApiError> {
+            if s.is_empty() {
+                return Ok(None);
+            }
+            s.parse().map(Some).map_err(|_| {
+                ApiError::bad(
+                    "invalid_date",
+                    format!("日期格式应为 YYYY-MM-DD（{field}）"),
+                    format!("Dates are written YYYY-MM-DD ({field})"),
+                )
+            })
+        };
+        let from = day(&p.from, "from")?;
+        let to = day(&p.to, "to")?;
+        let start_of = |d: chrono::NaiveDate| {
+            minsheng_core::deadline::end_of_day(d - chrono::Days::new(1))
+        };
         let page = p.page.min(400);
         let query = SearchQuery {
             text: p.q.clone(),
@@ -88,6 +130,14 @@ pub async fn search(
                 .then(|| p.kind.clone())
                 .into_iter()
                 .collect(),
+            units: (!p.unit.is_empty())
+                .then(|| p.unit.clone())
+                .into_iter()
+                .collect(),
+            region: (!p.region.is_empty()).then(|| p.region.clone()),
+            topic: (!p.topic.is_empty()).then(|| p.topic.clone()),
+            created_from: from.map(start_of),
+            created_until: to.map(minsheng_core::deadline::end_of_day),
             visibility: textindex::visibility(&actor, &dir),
             sort: match p.sort.as_str() {
                 "newest" => SortBy::Newest,
@@ -130,11 +180,16 @@ pub async fn search(
         }
         let href = |page: usize| {
             format!(
-                "/staff/search?q={}&status={}&kind={}&sort={}&page={page}",
+                "/staff/search?q={}&status={}&kind={}&sort={}&unit={}&region={}&topic={}&from={}&to={}&page={page}",
                 urlencode(&p.q),
                 urlencode(&p.status),
                 urlencode(&p.kind),
-                urlencode(&p.sort)
+                urlencode(&p.sort),
+                urlencode(&p.unit),
+                urlencode(&p.region),
+                urlencode(&p.topic),
+                urlencode(&p.from),
+                urlencode(&p.to)
             )
         };
         use Status::*;
@@ -173,7 +228,14 @@ pub async fn search(
                 choice("newest", "最新", "Newest", &p.sort),
                 choice("oldest", "最早", "Oldest", &p.sort),
             ],
-            searched: !p.q.trim().is_empty() || !p.status.is_empty() || !p.kind.is_empty(),
+            searched: [&p.q, &p.status, &p.kind, &p.unit, &p.region, &p.topic, &p.from, &p.to]
+                .iter()
+                .any(|v| !v.trim().is_empty()),
+            units: super::present::unit_choices(&dir, &p.unit),
+            regions: super::present::region_choices(&dir, &p.region),
+            topics: super::present::topic_groups(&dir, &p.topic),
+            from: p.from.clone(),
+            to: p.to.clone(),
             hits,
             more_href: more.then(|| href(page + 1)),
             prev_href: (page > 0).then(|| href(page - 1)),

@@ -60,6 +60,33 @@ async fn search_finds_substrings_within_access(app: &TestApp) {
     assert_eq!(s, 400, "an over-long query is refused, not cut");
     let (s, _) = page(&coord, app, "/staff/search?status=bogus").await;
     assert_eq!(s, 422);
+    let (s, _) = page(&coord, app, "/staff/search?from=yesterday").await;
+    assert_eq!(s, 400);
+    // Filters: region subtree, topic subtree, date range, unit.
+    for (filter, found) in [
+        ("region=990102", true),
+        ("region=990103", false),
+        ("topic=01", true),
+        ("topic=02", false),
+        ("from=2020-01-01", true),
+        ("to=2020-01-01", false),
+        ("unit=990102-xfj", true),
+        ("unit=990102-zjj", false),
+    ] {
+        let (s, html) = page(
+            &coord,
+            app,
+            &format!("/staff/search?q=%E7%BF%A0%E6%B9%96&{filter}"),
+        )
+        .await;
+        assert_eq!(s, 200, "{filter}");
+        assert_eq!(
+            html.contains(&number),
+            found,
+            "{filter}: {}",
+            html.split("id=\"hits\"").nth(1).unwrap_or("")
+        );
+    }
 }
 crate::both!(search_finds_substrings_within_access);
 
