@@ -207,15 +207,13 @@ async fn admin_page(
         ratings: policy.rating.options.clone(),
         roles,
         unit_choices: present::unit_choices(&dir, ""),
-        unit_kinds: UnitKind::ALL
-            .iter()
-            .map(|k| Choice {
-                value: k.as_str().into(),
-                zh: k.zh().into(),
-                en: k.en().into(),
-                selected: false,
-            })
-            .collect(),
+        unit_kinds: present::choices(
+            UnitKind::ALL,
+            "",
+            UnitKind::as_str,
+            UnitKind::zh,
+            UnitKind::en,
+        ),
         topics: present::topic_groups(&dir, ""),
         notice,
         error,
@@ -270,8 +268,8 @@ pub async fn add_user(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> 
                 if super::portal::is_user_error(&e)
                     || matches!(e, ApiError::Store(_)) && e.parts().0.is_client_error() =>
             {
-                let (status, b) = e.parts();
-                let msg = c.pick(&b.message_zh, &b.message_en);
+                let status = e.parts().0;
+                let msg = c.message(&e);
                 Ok((
                     status,
                     render(&admin_page(&st, c, "", None, Some(msg)).await?),
@@ -317,8 +315,8 @@ async fn admin_form_error(st: &AppState, c: &Chrome, e: ApiError) -> Result<Resp
     if !super::portal::is_user_error(&e) {
         return Err(e);
     }
-    let (status, b) = e.parts();
-    let msg = c.pick(&b.message_zh, &b.message_en);
+    let status = e.parts().0;
+    let msg = c.message(&e);
     Ok((
         status,
         render(&admin_page(st, c, "", None, Some(msg)).await?),

@@ -428,21 +428,13 @@ async fn page(
         units,
         suggested_unit: suggested.as_deref().map(|u| views::unit_ref(&dir, u)),
         ratings: policy.rating.options.clone(),
-        routes: [
-            LegalRoute::Litigation,
-            LegalRoute::Arbitration,
-            LegalRoute::Reconsideration,
-            LegalRoute::PartyAppeal,
-            LegalRoute::AdministrativeProcedure,
-        ]
-        .iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            zh: r.zh().into(),
-            en: r.en().into(),
-            selected: false,
-        })
-        .collect(),
+        routes: present::choices(
+            LegalRoute::ALL,
+            "",
+            LegalRoute::as_str,
+            LegalRoute::zh,
+            LegalRoute::en,
+        ),
         timeline,
         supervisions: case
             .supervisions
@@ -539,11 +531,7 @@ pub async fn act(
                 page(&st, c, &actor, next, None, Some(notice), None).await
             }
             Err(e) if super::portal::is_user_error(&e) => {
-                let (_, b) = e.parts();
-                let mut msg = c.pick(&b.message_zh, &b.message_en);
-                if let Some(a) = b.article {
-                    msg.push_str(&format!(" （{a}）"));
-                }
+                let msg = c.message(&e);
                 page(&st, c, &actor, case, None, None, Some(msg)).await
             }
             Err(e) => Err(e),
@@ -591,8 +579,7 @@ pub async fn reveal(
                 Err(ApiError::Forbidden)
             }
             Err(e) if super::portal::is_user_error(&e) => {
-                let (_, b) = e.parts();
-                let msg = c.pick(&b.message_zh, &b.message_en);
+                let msg = c.message(&e);
                 page(&st, c, &actor, case, None, None, Some(msg)).await
             }
             Err(e) => Err(e),

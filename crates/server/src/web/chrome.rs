@@ -106,6 +106,16 @@ impl Chrome {
         d.format("%Y-%m-%d").to_string()
     }
 
+    /// An error's message in this language, with the article when a rule refused.
+    pub fn message(&self, err: &ApiError) -> String {
+        let (_, body) = err.parts();
+        let mut msg = self.pick(&body.message_zh, &body.message_en);
+        if let Some(a) = body.article {
+            msg.push_str(&format!(" （{a}）"));
+        }
+        msg
+    }
+
     /// Renders an error as a page in this language, keeping the status code.
     pub fn error_page(&self, err: ApiError) -> Response {
         if matches!(err, ApiError::Unauthenticated) {

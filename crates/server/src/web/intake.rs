@@ -27,16 +27,6 @@ const INTAKE_CHANNELS: &[Channel] = &[
     Channel::Hotline12345,
 ];
 
-const ALL_KINDS: &[CaseKind] = &[
-    CaseKind::Appeal,
-    CaseKind::Suggestion,
-    CaseKind::Accusation,
-    CaseKind::Consultation,
-    CaseKind::Help,
-    CaseKind::Complaint,
-    CaseKind::Report,
-];
-
 #[derive(Template)]
 #[template(path = "staff/intake.html")]
 struct Console {
@@ -73,7 +63,7 @@ fn console_page(st: &AppState, c: Chrome, f: FormData, error: Option<String>) ->
                 selected: ch.as_str() == channel,
             })
             .collect(),
-        kinds: ALL_KINDS
+        kinds: CaseKind::ALL
             .iter()
             .map(|k| Choice {
                 value: k.as_str().into(),
@@ -148,8 +138,8 @@ pub async fn register(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> 
             declined_reason: r.case.declined.as_ref().map(|d| d.reason.clone()),
         }),
         Err(e) if super::portal::is_user_error(&e) => {
-            let (status, b) = e.parts();
-            let msg = c.pick(&b.message_zh, &b.message_en);
+            let status = e.parts().0;
+            let msg = c.message(&e);
             (status, render(&console_page(&st, c, f, Some(msg)))).into_response()
         }
         Err(e) => c.error_page(e),
@@ -310,22 +300,19 @@ pub async fn preview(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> R
                 c: c.clone(),
             }
         }
-        Err(e) if super::portal::is_user_error(&e) => {
-            let (_, b) = e.parts();
-            Preview {
-                status_zh: String::new(),
-                status_en: String::new(),
-                deadlines: vec![],
-                declined: None,
-                problem: Some(c.pick(&b.message_zh, &b.message_en)),
-                related: vec![],
-                articles: vec![],
-                topic_guess,
-                risks: vec![],
-                suggested_unit: None,
-                c: c.clone(),
-            }
-        }
+        Err(e) if super::portal::is_user_error(&e) => Preview {
+            status_zh: String::new(),
+            status_en: String::new(),
+            deadlines: vec![],
+            declined: None,
+            problem: Some(c.message(&e)),
+            related: vec![],
+            articles: vec![],
+            topic_guess,
+            risks: vec![],
+            suggested_unit: None,
+            c: c.clone(),
+        },
         Err(e) => return c.error_page(e),
     };
     (StatusCode::OK, render(&page)).into_response()

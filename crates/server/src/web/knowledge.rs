@@ -406,8 +406,8 @@ pub async fn save(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> Resp
                 if super::portal::is_user_error(&e)
                     || matches!(e, ApiError::Store(minsheng_store::StoreError::Conflict)) =>
             {
-                let (status, b) = e.parts();
-                let msg = c.pick(&b.message_zh, &b.message_en);
+                let status = e.parts().0;
+                let msg = c.message(&e);
                 let unit = ws.staff.user.unit.clone().unwrap_or_default();
                 Ok((
                     status,

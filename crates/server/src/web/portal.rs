@@ -160,8 +160,8 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
             declined_reason: r.case.declined.as_ref().map(|d| d.reason.clone()),
         }),
         Err(e) if is_user_error(&e) => {
-            let (status, body_) = e.parts();
-            let msg = c.pick(&body_.message_zh, &body_.message_en);
+            let status = e.parts().0;
+            let msg = c.message(&e);
             let topic = f.get("topic").to_string();
             let page = submit_page(&st, c, SubmitValues::from_form(&f), &topic, Some(msg));
             (status, render(&page)).into_response()
@@ -512,10 +512,7 @@ pub async fn track(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
         Err(e) => {
             let msg = match &e {
                 ApiError::NotFound => not_found_message(&c),
-                e => {
-                    let (_, b) = e.parts();
-                    c.pick(&b.message_zh, &b.message_en)
-                }
+                e => c.message(e),
             };
             let status = e.parts().0;
             (
@@ -578,8 +575,7 @@ pub async fn act(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Respon
                 track_page(&st, c.clone(), next, code, last4, Some(notice), None).await
             }
             Err(e) if is_user_error(&e) => {
-                let (_, b) = e.parts();
-                let msg = c.pick(&b.message_zh, &b.message_en);
+                let msg = c.message(&e);
                 track_page(&st, c.clone(), case, code, last4, None, Some(msg)).await
             }
             Err(e) => Err(e),

@@ -98,6 +98,24 @@ pub struct ChoiceGroup {
     pub choices: Vec<Choice>,
 }
 
+/// Options for an enum's values, each labelled in both languages.
+pub fn choices<T: Copy>(
+    all: &[T],
+    selected: &str,
+    code: impl Fn(T) -> &'static str,
+    zh: impl Fn(T) -> &'static str,
+    en: impl Fn(T) -> &'static str,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|&v| Choice {
+            value: code(v).into(),
+            zh: zh(v).into(),
+            en: en(v).into(),
+            selected: code(v) == selected,
+        })
+        .collect()
+}
+
 /// The three-level topic tree as one keyboard-friendly select: first level as groups, second and
 /// third levels as options ("二级 › 三级"), so it works without scripts.
 pub fn topic_groups(dir: &Directory, selected: &str) -> Vec<ChoiceGroup> {

@@ -211,16 +211,8 @@ pub async fn search(
             .iter()
             .map(|s| choice(s.as_str(), s.zh(), s.en(), &p.status))
             .collect(),
-            kinds: [
-                CaseKind::Appeal,
-                CaseKind::Suggestion,
-                CaseKind::Accusation,
-                CaseKind::Consultation,
-                CaseKind::Help,
-                CaseKind::Complaint,
-                CaseKind::Report,
-            ]
-            .iter()
+            kinds: CaseKind::ALL
+                .iter()
             .map(|k| choice(k.as_str(), k.zh(), k.en(), &p.kind))
             .collect(),
             sorts: vec![

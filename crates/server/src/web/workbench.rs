@@ -3,7 +3,7 @@
 
 use super::chrome::{Chrome, Web, WebStaff, render, respond, urlencode};
 use super::forms::FormData;
-use super::present::{Choice, DueBadge, due_badge};
+use super::present::{Choice, DueBadge, choices, due_badge};
 use crate::api::auth::{CLEAR_SESSION_COOKIE, session_cookie, sign_in};
 use crate::error::ApiError;
 use crate::service;
@@ -136,23 +136,6 @@ struct QueuePage {
     first_page: bool,
 }
 
-fn choices<T: Copy>(
-    all: &[T],
-    selected: &str,
-    code: impl Fn(T) -> &'static str,
-    zh: impl Fn(T) -> &'static str,
-    en: impl Fn(T) -> &'static str,
-) -> Vec<Choice> {
-    all.iter()
-        .map(|&v| Choice {
-            value: code(v).into(),
-            zh: zh(v).into(),
-            en: en(v).into(),
-            selected: code(v) == selected,
-        })
-        .collect()
-}
-
 pub async fn queue(
     State(st): State<AppState>,
     ws: WebStaff,
@@ -269,43 +252,20 @@ pub async fn queue(
                 Status::en,
             ),
             kinds: choices(
-                &[
-                    CaseKind::Appeal,
-                    CaseKind::Suggestion,
-                    CaseKind::Accusation,
-                    CaseKind::Consultation,
-                    CaseKind::Help,
-                    CaseKind::Complaint,
-                    CaseKind::Report,
-                ],
+                CaseKind::ALL,
                 &p.kind,
                 CaseKind::as_str,
                 CaseKind::zh,
                 CaseKind::en,
             ),
             channels: choices(
-                &[
-                    Channel::Online,
-                    Channel::Letter,
-                    Channel::Phone,
-                    Channel::Visit,
-                    Channel::Fax,
-                    Channel::Hotline12345,
-                    Channel::Open311,
-                    Channel::Api,
-                ],
+                Channel::ALL,
                 &p.channel,
                 Channel::as_str,
                 Channel::zh,
                 Channel::en,
             ),
-            flows: choices(
-                &[Flow::Petition, Flow::Hotline],
-                &p.flow,
-                Flow::as_str,
-                Flow::zh,
-                Flow::en,
-            ),
+            flows: choices(Flow::ALL, &p.flow, Flow::as_str, Flow::zh, Flow::en),
             sorts,
             overdue,
             next_href,

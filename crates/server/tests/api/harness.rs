@@ -343,6 +343,30 @@ pub fn assert_due(deadline: &Value, kind: &str, period: &str, extra_days: u32, s
 }
 
 impl TestApp {
+    /// A browser-like client for the web pages: keeps cookies, does not follow redirects, and
+    /// is signed in as `user` when one is given.
+    pub async fn web_client(&self, user: Option<&str>) -> reqwest::Client {
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        if let Some(u) = user {
+            let r = c
+                .post(format!("{}/staff/login", self.base))
+                .form(&[
+                    ("username", u),
+                    ("password", demo::DEMO_PASSWORD),
+                    ("next", "/staff"),
+                ])
+                .send()
+                .await
+                .expect("login");
+            assert_eq!(r.status(), 303, "sign in as {u}");
+        }
+        c
+    }
+
     /// Registers a case as `user`, asserting 201; returns (case id, query code, case view).
     pub async fn register(&self, user: &str, body: &Value) -> (String, String, Value) {
         let token = self.login(user).await;

@@ -2,20 +2,9 @@
 //! public only while published and valid, suggested to agents while they type.
 
 use crate::harness::TestApp;
-use minsheng_server::demo::DEMO_PASSWORD;
 
 async fn staff(app: &TestApp, user: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    c.post(format!("{}/staff/login", app.base))
-        .form(&[("username", user), ("password", DEMO_PASSWORD)])
-        .send()
-        .await
-        .expect("login");
-    c
+    app.web_client(Some(user)).await
 }
 
 async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {

@@ -2,22 +2,9 @@
 //! rules, escaping, and the reason each related case matched.
 
 use crate::harness::{TestApp, new_case};
-use minsheng_server::demo::DEMO_PASSWORD;
 
 async fn staff(app: &TestApp, user: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let r = c
-        .post(format!("{}/staff/login", app.base))
-        .form(&[("username", user), ("password", DEMO_PASSWORD)])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 303);
-    c
+    app.web_client(Some(user)).await
 }
 
 async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {

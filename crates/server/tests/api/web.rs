@@ -4,27 +4,8 @@
 use crate::harness::{TestApp, new_case};
 use minsheng_server::demo::DEMO_PASSWORD;
 
-/// A client that keeps cookies and does not follow redirects, signed in as `user` (if any).
 async fn browser(app: &TestApp, user: Option<&str>) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    if let Some(u) = user {
-        let r = c
-            .post(format!("{}/staff/login", app.base))
-            .form(&[
-                ("username", u),
-                ("password", DEMO_PASSWORD),
-                ("next", "/staff"),
-            ])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), 303, "sign in as {u}");
-    }
-    c
+    app.web_client(user).await
 }
 
 async fn status(c: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
