@@ -152,3 +152,46 @@ impl FromRequestParts<AppState> for Staff {
         })
     }
 }
+
+/// Failed sign-ins within a window lock the user name for the rest of the window, whatever the
+/// password: guessing costs time, and a locked-out officer is told when to try again.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+pub const LOGIN_MAX_FAILURES: u32 = 5;
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+impl LoginThrottle {
+    /// `Err` with the seconds left while the user name is locked.
+    pub fn check(&self, username: &str) -> Result<(), u64> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(username) {
+            Some((n, since)) if *n >= LOGIN_MAX_FAILURES && since.elapsed() < LOGIN_WINDOW => {
+                Err((LOGIN_WINDOW - since.elapsed()).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            // Bounded memory under a spray of made-up names: old entries go first.
+            map.retain(|_, (_, since)| since.elapsed() < LOGIN_WINDOW);
+        }
+        let entry = map
+            .entry(username.to_string())
+            .or_insert((0, std::time::Instant::now()));
+        if entry.1.elapsed() >= LOGIN_WINDOW {
+            *entry = (0, std::time::Instant::now());
+        }
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(username);
+    }
+}

@@ -37,6 +37,9 @@ pub enum ApiError {
     NotFound,
     #[error("request body too large")]
     TooLarge,
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -114,6 +117,20 @@ impl ApiError {
                     ),
                 ),
             ),
+            ApiError::TooManyAttempts { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                body(
+                    "too_many_attempts",
+                    format!(
+                        "尝试次数过多，请{}分钟后再试",
+                        retry_after_secs.div_ceil(60)
+                    ),
+                    format!(
+                        "Too many attempts; try again in {} minutes",
+                        retry_after_secs.div_ceil(60)
+                    ),
+                ),
+            ),
             ApiError::BadRequest { code, zh, en } => {
                 (StatusCode::BAD_REQUEST, body(code, zh.clone(), en.clone()))
             }
@@ -151,7 +168,14 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, Json(body)).into_response()
+        let mut resp = (status, Json(body)).into_response();
+        if let ApiError::TooManyAttempts { retry_after_secs } = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 

@@ -17,6 +17,8 @@ pub struct AppState {
     pub text: Arc<crate::textindex::TextIndex>,
     /// The topic classifier trained on the cases so far (absent until trained).
     classifier: Arc<RwLock<Option<Arc<minsheng_text::classify::Classifier>>>>,
+    /// Failed sign-ins per user name, for throttling password guessing.
+    pub login_failures: Arc<crate::auth::LoginThrottle>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
         AppState {
             text: Arc::new(text),
             classifier: Arc::new(RwLock::new(None)),
+            login_failures: Arc::new(crate::auth::LoginThrottle::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),

@@ -75,6 +75,10 @@ pub async fn sign_in(
     if username.len() > 100 || password.len() > 256 || username.chars().any(char::is_control) {
         return Err(ApiError::Unauthenticated);
     }
+    if let Err(retry_after_secs) = st.login_failures.check(username) {
+        st.store.audit(username, "login_throttled", "").await.ok();
+        return Err(ApiError::TooManyAttempts { retry_after_secs });
+    }
     let user = st.store.user_by_username(username).await?;
     // Verify against a dummy hash when the user is unknown so timing does not reveal accounts.
     let (stored, user) = match user {
@@ -85,10 +89,12 @@ pub async fn sign_in(
     let user = match (ok, user) {
         (true, Some(u)) => u,
         _ => {
+            st.login_failures.failed(username);
             st.store.audit(username, "login_failed", "").await.ok();
             return Err(ApiError::Unauthenticated);
         }
     };
+    st.login_failures.succeeded(username);
     let token = auth::new_token()?;
     let expires = chrono::Utc::now() + chrono::Duration::days(TOKEN_DAYS);
     st.store

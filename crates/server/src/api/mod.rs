@@ -88,7 +88,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A plain, dependency-free reference page generated from the OpenAPI document.
-async fn docs() -> Html<String> {
+async fn docs() -> impl IntoResponse {
     let doc = ApiDoc::openapi();
     let mut out = String::from(
         "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>minsheng API 文档 / API reference</title>\
@@ -116,5 +116,12 @@ async fn docs() -> Html<String> {
         }
     }
     out.push_str("</ul></html>");
-    Html(out)
+    // This generated page carries its own small inline stylesheet.
+    (
+        [(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        )],
+        Html(out),
+    )
 }

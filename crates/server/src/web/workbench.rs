@@ -73,6 +73,16 @@ pub async fn login(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
             }),
         )
             .into_response(),
+        Err(e @ ApiError::TooManyAttempts { .. }) => (
+            e.parts().0,
+            render(&LoginPage {
+                error: Some(c.message(&e)),
+                c,
+                next,
+                username: f.get("username").chars().take(100).collect(),
+            }),
+        )
+            .into_response(),
         Err(e) => c.error_page(e),
     }
 }

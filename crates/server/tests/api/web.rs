@@ -258,3 +258,82 @@ async fn admin_edits_the_directory(app: &TestApp) {
     assert_eq!(r.status(), 400);
 }
 crate::both!(admin_edits_the_directory);
+
+async fn security_headers_and_login_throttling(app: &TestApp) {
+    let c = reqwest::Client::new();
+    for path in ["/", "/submit", "/api/v1/regions", "/static/app.js"] {
+        let r = c
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("get");
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(
+            h.get("x-frame-options").map(|v| v.as_bytes()),
+            Some(&b"DENY"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+    }
+    // The page without any inline script in any template.
+    let html = c
+        .get(format!("{}/submit", app.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !html.contains("<script>") && !html.contains("onclick="),
+        "no inline script"
+    );
+
+    // Five wrong passwords lock the user name for a while, even for the right password.
+    let login = |user: &'static str, pw: &'static str| {
+        c.post(format!("{}/api/v1/auth/login", app.base))
+            .json(&serde_json::json!({"username": user, "password": pw}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            login("coord.linjiang", "wrong-password-1")
+                .await
+                .expect("login")
+                .status(),
+            401
+        );
+    }
+    let r = login("coord.linjiang", DEMO_PASSWORD).await.expect("login");
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "too_many_attempts");
+    // Another account is not affected.
+    assert_eq!(
+        login("coord.donghu", DEMO_PASSWORD)
+            .await
+            .expect("login")
+            .status(),
+        200
+    );
+}
+crate::both!(security_headers_and_login_throttling);
