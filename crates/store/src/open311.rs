@@ -23,6 +23,8 @@ pub struct Open311Query {
     /// Case numbers; when set, every other filter is ignored (the spec's override rule).
     pub numbers: Option<Vec<String>>,
     pub topics: Option<Vec<String>>,
+    /// Region codes (the server expands a jurisdiction to its subtree).
+    pub regions: Option<Vec<String>>,
     pub statuses: Option<Vec<String>>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -107,6 +109,9 @@ impl Store {
         } else {
             if let Some(t) = &q.topics {
                 in_list(&mut sql, &mut args, "topic", t);
+            }
+            if let Some(r) = &q.regions {
+                in_list(&mut sql, &mut args, "region", r);
             }
             if let Some(s) = &q.statuses {
                 in_list(&mut sql, &mut args, "status", s);

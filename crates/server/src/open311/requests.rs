@@ -289,9 +289,17 @@ pub(crate) fn query(
             "start_date and end_date may be at most 90 days apart",
         ));
     }
+    // A jurisdiction narrows the list to the matters located inside it.
+    let regions = arg(p, "jurisdiction_id").map(|j| {
+        dir.regions()
+            .filter(|r| dir.is_within(&r.code, j))
+            .map(|r| r.code.clone())
+            .collect()
+    });
     Ok(Open311Query {
         numbers: None,
         topics,
+        regions,
         statuses,
         from: Some(from),
         to: Some(to),

@@ -552,6 +552,11 @@ async fn filters_and_pages(app: &TestApp) {
     let (_, v) = get_json(app, "/requests.json?status=open,closed&service_code=").await;
     assert_eq!(ids(&v).len(), 3, "empty arguments are absent ones");
 
+    let (_, v) = get_json(app, "/requests.json?jurisdiction_id=990102").await;
+    assert_eq!(ids(&v).len(), 3);
+    let (_, v) = get_json(app, "/requests.json?jurisdiction_id=990200").await;
+    assert_eq!(ids(&v), Vec::<String>::new(), "another city");
+
     // The id list overrides every other argument, including an old date window.
     let (_, v) = get_json(
         app,
