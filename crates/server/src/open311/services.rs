@@ -14,8 +14,8 @@ use minsheng_core::region::{Directory, Topic};
 /// Bumped whenever the service list or definitions change shape, so clients refresh caches.
 const CHANGESET: &str = "2026-11-27T00:00:00+08:00";
 
-/// The kinds an Open311 request may take (the hotline's, less nothing: accusations and appeals
-/// belong to the petition flow).
+/// The kinds an Open311 request may take: the hotline's. Accusations and appeals belong to
+/// the petition flow, which Open311 does not feed.
 pub(crate) const KINDS: &[CaseKind] = &[
     CaseKind::Help,
     CaseKind::Complaint,
