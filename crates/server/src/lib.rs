@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod service;
 pub mod state;
 pub mod textindex;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .merge(open311::router())
         .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

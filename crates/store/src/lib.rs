@@ -10,6 +10,7 @@ pub mod crypto;
 mod directory;
 mod error;
 mod knowledge;
+pub mod open311;
 mod read;
 mod users;
 mod verify;

@@ -9,6 +9,7 @@ mod citizen;
 mod hotline;
 mod knowledge;
 mod merge;
+mod open311;
 mod privacy;
 mod rules;
 mod textsearch;

@@ -1,0 +1,123 @@
+//! Open311 GeoReport v2 at `/open311/v2/`: an interoperability layer over the case engine. A
+//! request posted here is registered like any other case (channel `open311`, hotline flow, the
+//! system actor named after the client); the GET side shows only cases that came in through
+//! Open311, and never who sent them. Mapping choices are in docs/open311.md.
+
+pub mod admin;
+pub mod format;
+mod requests;
+mod services;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use format::{Doc, Fail, Fmt};
+
+pub fn router() -> Router<AppState> {
+    let v2 = Router::new()
+        .route("/{file}", get(top_get).post(top_post))
+        .route("/services/{file}", get(services::definition))
+        .route("/requests/{file}", get(requests::one))
+        .route("/tokens/{file}", get(token))
+        .fallback(unknown);
+    Router::new().nest("/open311/v2", v2).route(
+        "/api/v1/admin/open311/clients",
+        get(admin::list).post(admin::create),
+    )
+}
+
+/// Form or query pairs with empty values dropped: the spec treats an empty optional argument
+/// exactly like an absent one.
+pub(crate) fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Fail> {
+    let all: Vec<(String, String)> = serde_urlencoded::from_bytes(raw).map_err(|_| {
+        Fail::bad(
+            "参数编码无效",
+            "The arguments are not valid form-urlencoded text",
+        )
+    })?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect())
+}
+
+pub(crate) fn arg<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
+}
+
+/// A `jurisdiction_id`, when given, is a region code of the directory; unknown ones are a 404.
+pub(crate) fn check_jurisdiction(st: &AppState, p: &[(String, String)]) -> Result<(), Fail> {
+    match arg(p, "jurisdiction_id") {
+        Some(j) if st.directory().region(j).is_err() => Err(Fail::not_found(
+            "未知的 jurisdiction_id（应为行政区划代码）",
+            "Unknown jurisdiction_id (use a region code)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn respond(fmt: Fmt, r: Result<Doc, Fail>) -> Response {
+    match r {
+        Ok(doc) => doc.render(StatusCode::OK, fmt),
+        Err(f) => f.render(fmt),
+    }
+}
+
+fn not_found_fmt(fmt: Fmt) -> Response {
+    Fail::not_found("未找到该资源", "No such resource").render(fmt)
+}
+
+async fn top_get(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some((stem, fmt)) = Fmt::split(&file) else {
+        return unknown().await;
+    };
+    let p = match pairs(q.unwrap_or_default().as_bytes()) {
+        Ok(p) => p,
+        Err(f) => return f.render(fmt),
+    };
+    match stem {
+        "discovery" => respond(fmt, Ok(services::discovery(&headers))),
+        "services" => respond(fmt, services::list(&st, &p)),
+        "requests" => respond(fmt, requests::list(&st, &p).await),
+        _ => not_found_fmt(fmt),
+    }
+}
+
+async fn top_post(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match Fmt::split(&file) {
+        Some(("requests", fmt)) => respond(fmt, requests::create(&st, &body).await),
+        Some((_, fmt)) => not_found_fmt(fmt),
+        None => unknown().await,
+    }
+}
+
+/// Every request is `realtime`: POST answers with the id at once and never issues a token, so
+/// every token is unknown.
+async fn token(Path(file): Path<String>) -> Response {
+    match Fmt::split(&file) {
+        Some((_, fmt)) => Fail::not_found(
+            "本系统直接返回事项编号，不签发 token",
+            "This endpoint returns the service_request_id directly and issues no tokens",
+        )
+        .render(fmt),
+        None => unknown().await,
+    }
+}
+
+/// Unknown paths and format suffixes: 404 in the spec's error shape (JSON, as no format was
+/// recognised).
+async fn unknown() -> Response {
+    not_found_fmt(Fmt::Json)
+}
