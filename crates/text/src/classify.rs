@@ -378,6 +378,10 @@ pub enum Learner {
 pub struct MemberSpec {
     pub block: Block,
     pub learner: Learner,
+    /// Overrides [`TrainConfig::nb_scale`] for this member, so an ensemble can mix NBSVM with
+    /// a plain SVM.
+    #[serde(default)]
+    pub nb_scale: Option<bool>,
 }
 
 impl MemberSpec {
@@ -385,12 +389,14 @@ impl MemberSpec {
         MemberSpec {
             block,
             learner: Learner::Svm,
+            nb_scale: None,
         }
     }
     pub fn naive_bayes(block: Block) -> Self {
         MemberSpec {
             block,
             learner: Learner::NaiveBayes,
+            nb_scale: None,
         }
     }
 }
@@ -403,6 +409,11 @@ pub struct TrainConfig {
     pub members: Vec<MemberSpec>,
     /// SVM cost C.
     pub c: f64,
+    /// When it has two values or more: candidate costs, and C is chosen among them by inner
+    /// cross-validation on the training rows only (`calibration_folds` folds, accuracy on the
+    /// raw rows when there are at least 100 of them, else on all rows). Empty: use `c`.
+    #[serde(default)]
+    pub c_grid: Vec<f64>,
     /// Scale features by naive-Bayes log-count ratios per class (NBSVM).
     pub nb_scale: bool,
     /// Weigh each class inversely to its frequency, so small topics are not drowned.
@@ -440,6 +451,7 @@ impl Default for TrainConfig {
             },
             members: vec![MemberSpec::svm(Block::Both)],
             c: 1.0,
+            c_grid: Vec::new(),
             nb_scale: true,
             balanced: true,
             raw_weight: 1.0,
@@ -465,6 +477,7 @@ impl TrainConfig {
             },
             members: vec![MemberSpec::svm(Block::Both)],
             c: 1.0,
+            c_grid: Vec::new(),
             nb_scale: false,
             balanced: false,
             raw_weight: 1.0,
@@ -701,6 +714,9 @@ struct Member {
     bias: Vec<f32>,
     temperature: f64,
     weight: f64,
+    /// Whether training scaled features by naive-Bayes ratios (training only; the ratios are
+    /// folded into the weights).
+    nb_scale: bool,
 }
 
 impl Member {
@@ -731,6 +747,9 @@ struct Header {
     n_features: usize,
     members: Vec<MemberHeader>,
     trained_on: usize,
+    /// The SVM cost used (chosen by inner cross-validation when a grid was given).
+    #[serde(default)]
+    c: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -766,6 +785,7 @@ pub struct Classifier {
     vocab: Vocab,
     members: Vec<Member>,
     trained_on: usize,
+    c: Option<f64>,
     segmenter: Segmenter,
 }
 
@@ -786,16 +806,42 @@ impl Classifier {
         self.trained_on
     }
 
+    /// The SVM cost the model was trained with (`None` for models saved before it was recorded).
+    pub fn cost(&self) -> Option<f64> {
+        self.c
+    }
+
+    /// The most likely topic of a message and its calibrated probability (0–1), from the
+    /// message's title and body (either may be empty). This is what the intake console shows
+    /// as the suggested topic; the agent decides. Fails only for a model without labels,
+    /// which [`Classifier::train`] never produces, in which case it returns `("", 0.0)`.
+    ///
+    /// ```no_run
+    /// # use minsheng_text::classify::{Classifier, TrainConfig};
+    /// let rows = [("城乡建设", "电梯坏了", "小区电梯停运两个月"), ("教育文体", "乱收费", "学校违规收取补课费")];
+    /// let model = Classifier::train_rows(&rows, &TrainConfig::default()).unwrap();
+    /// let (topic, confidence) = model.predict("电梯故障", "电梯又坏了，物业不修");
+    /// ```
+    pub fn predict(&self, title: &str, body: &str) -> (String, f64) {
+        self.predict_text(&Text::Raw {
+            title: title.to_string(),
+            body: body.to_string(),
+        })
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+    }
+
     /// Every label with its probability, most likely first. `text` is the whole message (title
     /// and body together, or either).
-    pub fn predict(&self, text: &str) -> Vec<(String, f64)> {
+    pub fn rank(&self, text: &str) -> Vec<(String, f64)> {
         self.predict_text(&Text::Raw {
             title: String::new(),
             body: text.to_string(),
         })
     }
 
-    /// [`Classifier::predict`] for a row of any form.
+    /// [`Classifier::rank`] for a row of any form.
     pub fn predict_text(&self, text: &Text) -> Vec<(String, f64)> {
         let p = self.probabilities(text);
         let mut ranked: Vec<(String, f64)> = self.labels.iter().cloned().zip(p).collect();
@@ -834,6 +880,33 @@ impl Classifier {
     /// Trains on `examples`.
     pub fn train(examples: &[&Example], cfg: &TrainConfig) -> Result<Classifier> {
         train(examples, cfg)
+    }
+
+    /// Trains on in-memory `(label, title, body)` rows, as the demo does on its own generated
+    /// cases. Small data: use a `TrainConfig` with `calibration_folds` no larger than the
+    /// rows of the smallest label.
+    pub fn train_rows<L, T, B>(rows: &[(L, T, B)], cfg: &TrainConfig) -> Result<Classifier>
+    where
+        L: AsRef<str>,
+        T: AsRef<str>,
+        B: AsRef<str>,
+    {
+        let examples: Vec<Example> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (label, title, body))| Example {
+                id: i.to_string(),
+                label: label.as_ref().to_string(),
+                time: String::new(),
+                text: Text::Raw {
+                    title: title.as_ref().to_string(),
+                    body: body.as_ref().to_string(),
+                },
+                line: 0,
+            })
+            .collect();
+        let refs: Vec<&Example> = examples.iter().collect();
+        train(&refs, cfg)
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -884,6 +957,7 @@ impl Classifier {
                 })
                 .collect(),
             trained_on: self.trained_on,
+            c: self.c,
         };
         let json = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
         w.write_all(MAGIC)?;
@@ -951,6 +1025,7 @@ impl Classifier {
                 bias,
                 temperature: m.temperature,
                 weight: m.weight,
+                nb_scale: false,
             });
         }
         let mut rest = [0u8; 1];
@@ -964,6 +1039,7 @@ impl Classifier {
             vocab: Vocab::from_parts(keys, idf, h.n_words),
             members,
             trained_on: h.trained_on,
+            c: h.c,
             segmenter: Segmenter::new(),
         })
     }
@@ -1139,19 +1215,21 @@ fn train(examples: &[&Example], cfg: &TrainConfig) -> Result<Classifier> {
     for &c in &y {
         count[c] += 1;
     }
-    let cost: Vec<f64> = examples
-        .iter()
-        .zip(&y)
-        .map(|(e, &c)| {
-            let class = if cfg.balanced {
-                examples.len() as f64 / (classes as f64 * count[c] as f64)
-            } else {
-                1.0
-            };
-            let raw = if e.is_raw() { cfg.raw_weight } else { 1.0 };
-            cfg.c * class * raw
-        })
-        .collect();
+    let costs = |c_value: f64| -> Vec<f64> {
+        examples
+            .iter()
+            .zip(&y)
+            .map(|(e, &c)| {
+                let class = if cfg.balanced {
+                    examples.len() as f64 / (classes as f64 * count[c] as f64)
+                } else {
+                    1.0
+                };
+                let raw = if e.is_raw() { cfg.raw_weight } else { 1.0 };
+                c_value * class * raw
+            })
+            .collect()
+    };
 
     let n_words = vocab.n_words;
     let n = vocab.len();
@@ -1160,24 +1238,37 @@ fn train(examples: &[&Example], cfg: &TrainConfig) -> Result<Classifier> {
         Block::Chars => (n_words, n),
         Block::Both => (0, n),
     };
-    let all: Vec<usize> = (0..x.rows()).collect();
-    let mut members: Vec<Member> = cfg
+    let untrained: Vec<Member> = cfg
         .members
         .iter()
         .map(|spec| {
             let (lo, hi) = range(spec.block);
-            let (weights, bias) =
-                train_member(spec.learner, &x, &all, &y, &cost, classes, lo, hi, cfg);
             Member {
                 block: spec.block,
                 learner: spec.learner,
                 lo,
                 hi,
-                weights,
-                bias,
+                weights: Vec::new(),
+                bias: Vec::new(),
                 temperature: 1.0,
                 weight: 1.0,
+                nb_scale: spec.nb_scale.unwrap_or(cfg.nb_scale),
             }
+        })
+        .collect();
+    let raw: Vec<bool> = examples.iter().map(|e| e.is_raw()).collect();
+    let c = if cfg.c_grid.len() >= 2 && cfg.calibration_folds >= 2 {
+        choose_c(&untrained, &x, &y, &raw, classes, cfg, &costs)
+    } else {
+        cfg.c
+    };
+    let cost = costs(c);
+    let all: Vec<usize> = (0..x.rows()).collect();
+    let mut members: Vec<Member> = untrained
+        .into_iter()
+        .map(|m| {
+            let (weights, bias) = train_member(&m, &x, &all, &y, &cost, classes, cfg);
+            Member { weights, bias, ..m }
         })
         .collect();
 
@@ -1192,34 +1283,38 @@ fn train(examples: &[&Example], cfg: &TrainConfig) -> Result<Classifier> {
         vocab,
         members,
         trained_on: examples.len(),
+        c: Some(c),
         segmenter,
     })
 }
 
-/// Fits each member's softmax temperature and the members' mixing weights on out-of-fold
-/// scores: raw SVM margins are not probabilities, and the members differ in scale.
-fn calibrate(
-    members: &mut [Member],
+/// Row folds for inner cross-validation, from the training seed.
+fn inner_folds(rows: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows).collect();
+    Rng::new(seed ^ 0x5eed).shuffle(&mut order);
+    let mut fold = vec![0usize; rows];
+    for (j, &i) in order.iter().enumerate() {
+        fold[i] = j % k;
+    }
+    fold
+}
+
+/// Out-of-fold scores of each member: oof[m][i] comes from the model that did not see row i.
+fn out_of_fold(
+    members: &[Member],
     x: &Csr,
     y: &[usize],
     cost: &[f64],
     classes: usize,
     cfg: &TrainConfig,
-) {
+) -> Vec<Vec<Vec<f64>>> {
     let k = cfg.calibration_folds;
-    let mut order: Vec<usize> = (0..x.rows()).collect();
-    Rng::new(cfg.seed ^ 0x5eed).shuffle(&mut order);
-    let mut fold = vec![0usize; x.rows()];
-    for (j, &i) in order.iter().enumerate() {
-        fold[i] = j % k;
-    }
-    // oof[m][i] = member m's scores for row i from the model that did not see it.
+    let fold = inner_folds(x.rows(), k, cfg.seed);
     let mut oof: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); x.rows()]; members.len()];
     for f in 0..k {
         let train_rows: Vec<usize> = (0..x.rows()).filter(|&i| fold[i] != f).collect();
         for (mi, m) in members.iter().enumerate() {
-            let (weights, bias) =
-                train_member(m.learner, x, &train_rows, y, cost, classes, m.lo, m.hi, cfg);
+            let (weights, bias) = train_member(m, x, &train_rows, y, cost, classes, cfg);
             let probe = Member {
                 weights,
                 bias,
@@ -1232,6 +1327,73 @@ fn calibrate(
             }
         }
     }
+    oof
+}
+
+/// Picks the cost from `cfg.c_grid` with the best out-of-fold accuracy of the equally weighted
+/// members (temperature 1) on the training rows: on the raw rows when there are at least 100,
+/// since raw text is what the model will meet, else on all rows. Ties go to the smaller cost.
+fn choose_c(
+    members: &[Member],
+    x: &Csr,
+    y: &[usize],
+    raw: &[bool],
+    classes: usize,
+    cfg: &TrainConfig,
+    costs: &dyn Fn(f64) -> Vec<f64>,
+) -> f64 {
+    let judged: Vec<usize> = if raw.iter().filter(|&&r| r).count() >= 100 {
+        (0..y.len()).filter(|&i| raw[i]).collect()
+    } else {
+        (0..y.len()).collect()
+    };
+    let mut grid = cfg.c_grid.clone();
+    grid.sort_by(f64::total_cmp);
+    let mut best = (usize::MAX, cfg.c);
+    let mut best_right = 0usize;
+    for (gi, &c) in grid.iter().enumerate() {
+        let oof = out_of_fold(members, x, y, &costs(c), classes, cfg);
+        let right = judged
+            .iter()
+            .filter(|&&i| {
+                let mut p = vec![0.0; classes];
+                for m in &oof {
+                    for (a, b) in p.iter_mut().zip(softmax(&m[i], 1.0)) {
+                        *a += b;
+                    }
+                }
+                argmax(&p) == y[i]
+            })
+            .count();
+        if best.0 == usize::MAX || right > best_right {
+            best = (gi, c);
+            best_right = right;
+        }
+    }
+    best.1
+}
+
+fn argmax(p: &[f64]) -> usize {
+    p.iter()
+        .enumerate()
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+        )
+        .0
+}
+
+/// Fits each member's softmax temperature and the members' mixing weights on out-of-fold
+/// scores: raw SVM margins are not probabilities, and the members differ in scale.
+fn calibrate(
+    members: &mut [Member],
+    x: &Csr,
+    y: &[usize],
+    cost: &[f64],
+    classes: usize,
+    cfg: &TrainConfig,
+) {
+    let oof = out_of_fold(members, x, y, cost, classes, cfg);
     for (mi, m) in members.iter_mut().enumerate() {
         m.temperature = fit_temperature(&oof[mi], y);
     }
@@ -1301,21 +1463,18 @@ fn fit_temperature(scores: &[Vec<f64>], y: &[usize]) -> f64 {
     ((a + b) / 2.0).exp()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn train_member(
-    learner: Learner,
+    m: &Member,
     x: &Csr,
     rows: &[usize],
     y: &[usize],
     cost: &[f64],
     classes: usize,
-    lo: usize,
-    hi: usize,
     cfg: &TrainConfig,
 ) -> (Vec<f32>, Vec<f32>) {
-    match learner {
-        Learner::Svm => train_ovr(x, rows, y, cost, classes, lo, hi, cfg),
-        Learner::NaiveBayes => naive_bayes(x, rows, y, cost, classes, lo, hi),
+    match m.learner {
+        Learner::Svm => train_ovr(x, rows, y, cost, classes, m.lo, m.hi, m.nb_scale, cfg),
+        Learner::NaiveBayes => naive_bayes(x, rows, y, cost, classes, m.lo, m.hi),
     }
 }
 
@@ -1375,6 +1534,7 @@ fn train_ovr(
     classes: usize,
     lo: usize,
     hi: usize,
+    nb_scale: bool,
     cfg: &TrainConfig,
 ) -> (Vec<f32>, Vec<f32>) {
     let slices: Vec<(&[u32], &[f32])> = rows.iter().map(|&r| x.slice(r, lo, hi)).collect();
@@ -1385,7 +1545,7 @@ fn train_ovr(
                 .iter()
                 .map(|&r| if y[r] == c { 1.0 } else { -1.0 })
                 .collect();
-            let scale = if cfg.nb_scale {
+            let scale = if nb_scale {
                 nb_ratios(&slices, &signs, lo, hi - lo)
             } else {
                 vec![1.0; hi - lo]
@@ -1826,7 +1986,7 @@ mod tests {
             e.confusion
         );
 
-        let ranked = model.predict("石桥新村旁边的化工厂每天晚上偷排废气，熏得人头疼");
+        let ranked = model.rank("石桥新村旁边的化工厂每天晚上偷排废气，熏得人头疼");
         assert_eq!(ranked[0].0, "环境保护", "{ranked:?}");
         assert_eq!(ranked.len(), 4);
         assert!(
@@ -1848,7 +2008,7 @@ mod tests {
         let train = corpus(3, 20, ESTATES_TRAIN, 0);
         let refs: Vec<&Example> = train.iter().collect();
         let model = Classifier::train(&refs, &TrainConfig::baseline()).unwrap();
-        let ranked = model.predict("工地老板拖欠农民工工资三个月不发");
+        let ranked = model.rank("工地老板拖欠农民工工资三个月不发");
         assert_eq!(ranked[0].0, "劳动和社会保障", "{ranked:?}");
     }
 
@@ -1871,7 +2031,7 @@ mod tests {
         };
         let model = Classifier::train(&refs, &cfg).unwrap();
         assert_eq!(model.members.len(), 3);
-        assert_eq!(model.predict("河道被倾倒工业废水")[0].0, "环境保护");
+        assert_eq!(model.rank("河道被倾倒工业废水")[0].0, "环境保护");
         let mut bytes = Vec::new();
         model.write_to(&mut bytes).unwrap();
         let loaded = Classifier::read_from(&mut bytes.as_slice()).unwrap();
@@ -1885,7 +2045,7 @@ mod tests {
             })
         {
             let text = format!("{title}{body}");
-            assert_eq!(model.predict(&text), loaded.predict(&text));
+            assert_eq!(model.rank(&text), loaded.rank(&text));
         }
 
         // Through a file as well, and damaged files are refused with a message, not a panic.
@@ -1893,7 +2053,7 @@ mod tests {
         let path = dir.join("topic.model");
         model.save(&path).unwrap();
         let from_file = Classifier::load(&path).unwrap();
-        assert_eq!(from_file.predict("电梯坏了"), model.predict("电梯坏了"));
+        assert_eq!(from_file.rank("电梯坏了"), model.rank("电梯坏了"));
         let truncated = &bytes[..bytes.len() - 3];
         assert!(matches!(
             Classifier::read_from(&mut &truncated[..]),
@@ -2105,6 +2265,61 @@ mod tests {
         let tokens = Text::Tokens(vec!["电梯".into(), "故障".into(), "物业".into()]);
         assert_eq!(raw_words(&tokens, &seg, 4), ["电梯", "故障"]);
         assert_eq!(raw_words(&tokens, &seg, 0).len(), 3);
+    }
+
+    #[test]
+    fn trains_from_in_memory_rows_and_predicts_title_and_body() {
+        let mut rng = Lcg(17);
+        let rows: Vec<(String, String, String)> = LABELS
+            .iter()
+            .flat_map(|l| std::iter::repeat_n(*l, 12))
+            .map(|l| {
+                let (t, b) = message(&mut rng, l, ESTATES_TRAIN);
+                (l.to_string(), t, b)
+            })
+            .collect();
+        // A cost grid makes training choose C by inner cross-validation; the choice is one of
+        // the candidates and recorded in the model.
+        let cfg = TrainConfig {
+            c_grid: vec![0.3, 1.0, 3.0],
+            ..small_config()
+        };
+        let model = Classifier::train_rows(&rows, &cfg).unwrap();
+        assert!(matches!(model.cost(), Some(c) if [0.3, 1.0, 3.0].contains(&c)));
+        let mut right = 0;
+        for label in LABELS {
+            for _ in 0..5 {
+                let (title, body) = message(&mut rng, label, ESTATES_HELD);
+                let (predicted, confidence) = model.predict(&title, &body);
+                assert!(confidence > 0.0 && confidence <= 1.0, "{confidence}");
+                right += usize::from(predicted == *label);
+            }
+        }
+        assert!(right >= 18, "{right} of 20 right");
+        // The body alone or the title alone is enough for a clear message.
+        assert_eq!(
+            model.predict("", "工地拖欠农民工工资三个月").0,
+            "劳动和社会保障"
+        );
+        assert_eq!(model.predict("河道被倾倒工业废水", "").0, "环境保护");
+    }
+
+    #[test]
+    fn an_ensemble_may_mix_nbsvm_with_a_plain_svm() {
+        let train = corpus(5, 20, ESTATES_TRAIN, 2);
+        let refs: Vec<&Example> = train.iter().collect();
+        let plain = MemberSpec {
+            nb_scale: Some(false),
+            ..MemberSpec::svm(Block::Both)
+        };
+        let cfg = TrainConfig {
+            members: vec![MemberSpec::svm(Block::Both), plain],
+            ..small_config()
+        };
+        let model = Classifier::train(&refs, &cfg).unwrap();
+        let held = corpus(31, 6, ESTATES_HELD, 0);
+        let e = evaluate(&model, &held.iter().collect::<Vec<_>>());
+        assert!(e.accuracy() >= 0.9, "{} {:?}", e.accuracy(), e.confusion);
     }
 
     #[test]
