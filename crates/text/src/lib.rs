@@ -30,6 +30,28 @@ fn bigrams(text: &str) -> HashSet<(char, char)> {
     chars.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
+/// How well an article answers a draft: the share of the draft's character pairs found in the
+/// article, a pair in the title counting three times (so the score can exceed 1). `None` when
+/// the draft is too short to judge.
+pub fn answer_score(draft: &str, title: &str, body: &str) -> Option<f64> {
+    let want = bigrams(draft);
+    if want.len() < 2 {
+        return None;
+    }
+    let (t, b) = (bigrams(title), bigrams(body));
+    let hits: usize = want
+        .iter()
+        .map(|g| {
+            if t.contains(g) {
+                3
+            } else {
+                usize::from(b.contains(g))
+            }
+        })
+        .sum();
+    Some(hits as f64 / want.len() as f64)
+}
+
 /// Jaccard similarity of character bigrams, 0.0–1.0.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let (x, y) = (bigrams(a), bigrams(b));
@@ -56,6 +78,20 @@ pub fn same_matter(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn answer_score_weighs_title_pairs() {
+        let draft = "电梯停运找谁报修";
+        let in_title = answer_score(draft, "电梯停运报修指南", "").unwrap();
+        let in_body = answer_score(draft, "指南", "电梯停运报修指南").unwrap();
+        let unrelated = answer_score(draft, "拖欠工资", "劳动监察").unwrap();
+        assert!(
+            in_title > in_body && in_body > unrelated,
+            "{in_title} {in_body} {unrelated}"
+        );
+        assert_eq!(unrelated, 0.0);
+        assert_eq!(answer_score("电", "电梯", ""), None);
+    }
     use super::*;
 
     #[test]

@@ -594,6 +594,19 @@ impl Supervision {
     pub fn is_open(&self) -> bool {
         self.answered_at.is_none()
     }
+
+    /// The report is due by 24:00 China time of the last of the given calendar days.
+    pub fn report_due(&self) -> DateTime<Utc> {
+        crate::deadline::end_of_day(
+            crate::deadline::local_date(self.at)
+                + chrono::Days::new(u64::from(self.respond_within_days)),
+        )
+    }
+
+    /// Past its report deadline with no report.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.is_open() && now >= self.report_due()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

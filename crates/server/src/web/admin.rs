@@ -311,6 +311,19 @@ fn saved() -> Response {
     Redirect::to("/staff/admin?saved=1").into_response()
 }
 
+/// Runs a directory edit from a form: back to the page on success, the form with its error on
+/// a refusal the administrator can fix.
+async fn edit_from_form(
+    st: &AppState,
+    c: &Chrome,
+    edit: impl FnOnce(&mut Vec<Unit>, &mut Vec<DispatchRule>) -> Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    match edit_directory(st, edit).await {
+        Ok(()) => Ok(saved()),
+        Err(e) => admin_form_error(st, c, e).await,
+    }
+}
+
 async fn admin_form_error(st: &AppState, c: &Chrome, e: ApiError) -> Result<Response, ApiError> {
     if !super::portal::is_user_error(&e) {
         return Err(e);
@@ -345,7 +358,7 @@ pub async fn add_unit(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> 
             })?,
             region: f.get("region").to_string(),
         };
-        let result = edit_directory(&st, |units, _| {
+        edit_from_form(&st, c, |units, _| {
             if !valid_id {
                 return Err(ApiError::bad(
                     "invalid_unit_id",
@@ -367,11 +380,7 @@ pub async fn add_unit(State(st): State<AppState>, ws: WebStaff, body: Bytes) -> 
             units.push(unit);
             Ok(())
         })
-        .await;
-        match result {
-            Ok(()) => Ok(saved()),
-            Err(e) => admin_form_error(&st, c, e).await,
-        }
+        .await
     }
     .await;
     respond(c, r)
@@ -388,16 +397,12 @@ pub async fn set_dispatch(State(st): State<AppState>, ws: WebStaff, body: Bytes)
             topic: f.get("topic").to_string(),
             unit: f.get("unit").to_string(),
         };
-        let result = edit_directory(&st, |_, rules| {
+        edit_from_form(&st, c, |_, rules| {
             rules.retain(|r| !(r.region == rule.region && r.topic == rule.topic));
             rules.push(rule);
             Ok(())
         })
-        .await;
-        match result {
-            Ok(()) => Ok(saved()),
-            Err(e) => admin_form_error(&st, c, e).await,
-        }
+        .await
     }
     .await;
     respond(c, r)

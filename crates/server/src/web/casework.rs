@@ -440,10 +440,7 @@ async fn page(
             .supervisions
             .iter()
             .map(|x| {
-                let due = minsheng_core::deadline::end_of_day(
-                    minsheng_core::deadline::local_date(x.at)
-                        + chrono::Days::new(u64::from(x.respond_within_days)),
-                );
+                let due = x.report_due();
                 let unit = views::unit_ref(&dir, &x.unit);
                 SupervisionRow {
                     at: c.time(&x.at),
@@ -453,7 +450,7 @@ async fn page(
                     instruction: x.instruction.clone(),
                     response: x.response.clone(),
                     answered: x.answered_at.as_ref().map(|t| c.time(t)),
-                    overdue: x.answered_at.is_none() && service::now() >= due,
+                    overdue: x.is_overdue(service::now()),
                 }
             })
             .collect(),

@@ -16,7 +16,6 @@ use minsheng_core::access::{Actor, Role};
 use minsheng_core::deadline::local_date;
 use minsheng_core::knowledge::{Article, ArticleInput, ArticleState};
 use minsheng_text::search::{SearchError, SearchQuery, SortBy, Visibility};
-use std::collections::HashSet;
 
 /// An article in a list.
 pub struct ArticleRow {
@@ -94,17 +93,11 @@ async fn find(st: &AppState, q: &str, public: bool) -> ApiResult<Vec<ArticleRow>
         .collect())
 }
 
-fn bigrams(s: &str) -> HashSet<(char, char)> {
-    let chars: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
-}
-
 /// Current articles that answer what the agent is typing: the share of the draft's character
 /// pairs found in the article, title matches counting three times. Transparent and cheap for a
 /// knowledge base of hundreds of articles.
 pub async fn suggest(st: &AppState, draft: &str, limit: usize) -> ApiResult<Vec<(String, String)>> {
-    let want = bigrams(draft);
-    if want.len() < 2 {
+    if minsheng_text::answer_score(draft, "", "").is_none() {
         return Ok(Vec::new());
     }
     let today = local_date(service::now());
@@ -114,20 +107,7 @@ pub async fn suggest(st: &AppState, draft: &str, limit: usize) -> ApiResult<Vec<
         .await?
         .into_iter()
         .filter(|a| a.is_current(today))
-        .map(|a| {
-            let (t, b) = (bigrams(&a.title), bigrams(&a.body));
-            let hits: usize = want
-                .iter()
-                .map(|g| {
-                    if t.contains(g) {
-                        3
-                    } else {
-                        usize::from(b.contains(g))
-                    }
-                })
-                .sum();
-            (hits as f64 / want.len() as f64, a)
-        })
+        .filter_map(|a| Some((minsheng_text::answer_score(draft, &a.title, &a.body)?, a)))
         .filter(|(score, _)| *score >= 0.35)
         .collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
