@@ -10,6 +10,7 @@ pub mod crypto;
 mod directory;
 mod error;
 mod knowledge;
+pub mod kpi;
 pub mod open311;
 mod read;
 mod users;
@@ -18,6 +19,7 @@ mod writer;
 
 pub use crypto::Sealer;
 pub use error::StoreError;
+pub use kpi::{ScopeKind, VolumeRow};
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};

@@ -185,6 +185,16 @@ pub enum Grain {
     Year,
 }
 
+impl Grain {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Month => "month",
+            Grain::Year => "year",
+        }
+    }
+}
+
 /// The period a case counts in: its registration date in China time ("2026-03", "2026-03-02",
 /// "2026"). A case never moves between periods as it progresses.
 pub fn period_key(registered_at: DateTime<Utc>, grain: Grain) -> String {
@@ -201,6 +211,37 @@ pub fn period_key(registered_at: DateTime<Utc>, grain: Grain) -> String {
 pub struct KpiKey {
     pub scope: Scope,
     pub period: String,
+}
+
+/// The cells a case counts in at one grain: overall, its region `chain` (top first, as
+/// `Directory::chain` gives it; empty when the directory no longer knows the region, which then
+/// counts as itself) and each unit charged with one of its outcomes. The store keeps the chain
+/// with the facts, so removing old facts touches exactly the cells adding them touched.
+pub fn cell_keys(
+    facts: &CaseFacts,
+    chain: &[String],
+    grain: Grain,
+) -> Vec<(KpiKey, Option<String>)> {
+    let period = period_key(facts.registered_at, grain);
+    let key = |scope| KpiKey {
+        scope,
+        period: period.clone(),
+    };
+    let mut keys = vec![(key(Scope::All), None)];
+    if chain.is_empty() {
+        keys.push((key(Scope::Region(facts.region.clone())), None));
+    }
+    keys.extend(chain.iter().map(|r| (key(Scope::Region(r.clone())), None)));
+    let mut units: Vec<&str> = facts.tallies.iter().map(|t| t.unit.as_str()).collect();
+    units.push(&facts.charged_unit);
+    units.sort_unstable();
+    units.dedup();
+    keys.extend(
+        units
+            .into_iter()
+            .map(|u| (key(Scope::Unit(u.to_string())), Some(u.to_string()))),
+    );
+    keys
 }
 
 /// A set of cells kept in step with the cases: every case counts once in the overall cell, in
@@ -225,32 +266,12 @@ impl KpiRollup {
 
     /// The cells a case touches, with the unit filter each uses.
     pub fn keys(&self, facts: &CaseFacts, dir: &Directory) -> Vec<(KpiKey, Option<String>)> {
-        let period = period_key(facts.registered_at, self.grain());
-        let key = |scope| KpiKey {
-            scope,
-            period: period.clone(),
-        };
-        let mut keys = vec![(key(Scope::All), None)];
-        let mut chain: Vec<String> = dir
+        let chain: Vec<String> = dir
             .chain(&facts.region)
             .into_iter()
             .map(str::to_string)
             .collect();
-        if chain.is_empty() {
-            // A region the directory no longer knows still counts as itself.
-            chain.push(facts.region.clone());
-        }
-        keys.extend(chain.into_iter().map(|r| (key(Scope::Region(r)), None)));
-        let mut units: Vec<&str> = facts.tallies.iter().map(|t| t.unit.as_str()).collect();
-        units.push(&facts.charged_unit);
-        units.sort_unstable();
-        units.dedup();
-        keys.extend(
-            units
-                .into_iter()
-                .map(|u| (key(Scope::Unit(u.to_string())), Some(u.to_string()))),
-        );
-        keys
+        cell_keys(facts, &chain, self.grain())
     }
 
     pub fn add(&mut self, facts: &CaseFacts, dir: &Directory) {

@@ -10,7 +10,7 @@
 mod counts;
 mod facts;
 
-pub use counts::{Count, Grain, KpiCounts, KpiKey, KpiRollup, Rate, Scope, period_key};
+pub use counts::{Count, Grain, KpiCounts, KpiKey, KpiRollup, Rate, Scope, cell_keys, period_key};
 pub use facts::{CaseFacts, CaseLinks, Pending, StageRating, Tally, derive};
 
 use serde::{Deserialize, Serialize};

@@ -30,6 +30,26 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/plain; charset=utf-8",
         include_bytes!("../../static/vendor/htmx/LICENSE"),
     ),
+    (
+        "charts.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/charts.js"),
+    ),
+    (
+        "vendor/echarts/echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/vendor/echarts/echarts.min.js"),
+    ),
+    (
+        "vendor/echarts/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("../../static/vendor/echarts/LICENSE"),
+    ),
+    (
+        "vendor/echarts/NOTICE",
+        "text/plain; charset=utf-8",
+        include_bytes!("../../static/vendor/echarts/NOTICE"),
+    ),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

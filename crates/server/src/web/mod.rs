@@ -8,6 +8,7 @@ pub mod assets;
 pub mod casework;
 pub mod chrome;
 pub mod documents;
+pub mod export;
 pub mod forms;
 pub mod insight;
 pub mod intake;
