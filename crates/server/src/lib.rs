@@ -9,6 +9,7 @@ pub mod extract;
 pub mod open311;
 pub mod service;
 pub mod state;
+pub mod suggest;
 pub mod textindex;
 pub mod views;
 pub mod web;
