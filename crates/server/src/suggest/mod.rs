@@ -2,6 +2,7 @@
 //! support with verified phones (`support`) and the scoreboard (`board`). The JSON API is in
 //! `api/suggestions.rs`, the pages in `web/suggest/`.
 
+pub mod api;
 pub mod board;
 pub mod service;
 pub mod support;

@@ -212,11 +212,23 @@ pub async fn add_verified(
     })
 }
 
-/// The client's address as the server saw it (no proxy header is trusted: behind a proxy this
-/// is the proxy, which only makes the network limit stricter).
-pub fn client_ip(parts: &axum::http::Extensions) -> IpAddr {
-    parts
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+/// The client's address as the server saw it. No proxy header is trusted: behind a proxy this
+/// is the proxy's address, which only makes the per-network limit stricter.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
 }

@@ -16,6 +16,7 @@ pub mod knowledge;
 pub mod portal;
 pub mod present;
 pub mod search;
+pub mod suggest;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/kb/{id}/edit", get(knowledge::edit_form))
         .route("/staff/kb/save", post(knowledge::save))
         .route("/static/{*file}", get(assets::serve))
+        .merge(suggest::router())
         .route(
             "/staff/login",
             get(workbench::login_form).post(workbench::login),

@@ -12,5 +12,6 @@ mod merge;
 mod open311;
 mod privacy;
 mod rules;
+mod suggestions;
 mod textsearch;
 mod web;
