@@ -527,31 +527,47 @@ impl Store {
         &self,
         f: &SuggestionFilter,
     ) -> Result<Vec<SuggestionState>, StoreError> {
-        let mut q = sqlx::QueryBuilder::<Any>::new("SELECT s.state FROM suggestions s WHERE 1 = 1");
+        // Both backends take `$n` placeholders through the Any driver; only text is bound.
+        let mut sql = String::from("SELECT s.state FROM suggestions s WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        let mut bind = |v: String| {
+            args.push(v);
+            format!("${}", args.len())
+        };
         if let Some(u) = &f.office_or_unit {
-            q.push(" AND (s.office_unit = ")
-                .push_bind(u.clone())
-                .push(" OR s.id IN (SELECT suggestion_id FROM suggestion_units WHERE unit = ")
-                .push_bind(u.clone())
-                .push("))");
+            let p = bind(u.clone());
+            sql.push_str(&format!(
+                " AND (s.office_unit = {p} OR s.id IN (SELECT suggestion_id FROM suggestion_units WHERE unit = {p}))"
+            ));
         }
         if let Some(u) = &f.unit {
-            q.push(" AND s.id IN (SELECT suggestion_id FROM suggestion_units WHERE unit = ")
-                .push_bind(u.clone())
-                .push(")");
+            let p = bind(u.clone());
+            sql.push_str(&format!(
+                " AND s.id IN (SELECT suggestion_id FROM suggestion_units WHERE unit = {p})"
+            ));
         }
         if let Some(c) = f.campaign {
-            q.push(" AND s.campaign_id = ").push_bind(c.to_string());
+            let p = bind(c.to_string());
+            sql.push_str(&format!(" AND s.campaign_id = {p}"));
         }
         if let Some(st) = &f.status {
-            q.push(" AND s.status = ").push_bind(st.clone());
+            let p = bind(st.clone());
+            sql.push_str(&format!(" AND s.status = {p}"));
         }
         if f.published_only {
-            q.push(" AND s.published_at IS NOT NULL AND s.status NOT IN ('redirected', 'withdrawn')");
+            sql.push_str(
+                " AND s.published_at IS NOT NULL AND s.status NOT IN ('redirected', 'withdrawn')",
+            );
         }
-        q.push(" ORDER BY s.registered_at DESC, s.id DESC LIMIT ")
-            .push_bind(if f.limit > 0 { f.limit } else { 200 });
-        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&self.pool).await?;
+        let limit = if f.limit > 0 { f.limit.min(10_000) } else { 200 };
+        sql.push_str(&format!(
+            " ORDER BY s.registered_at DESC, s.id DESC LIMIT {limit}"
+        ));
+        let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
+        for a in args {
+            q = q.bind(a);
+        }
+        let rows: Vec<(String,)> = q.fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(s,)| serde_json::from_str(&s).map_err(Into::into))
             .collect()

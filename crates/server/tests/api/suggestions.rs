@@ -657,14 +657,14 @@ async fn weighted_score(app: &TestApp) {
     // A: important, adopted, converted, feedback on time.
     let (a, _, _) = submit(app, &suggestion_body(None, "13700001111")).await;
     forwarded(app, &a, &["990102-zjj"], true).await;
-    ok(app, &zjj, &a, json!({"command": "answer", "outcome": "adopted", "reply": "采纳"})).await;
+    ok(app, &zjj, &a, json!({"command": "answer", "outcome": "adopted", "reply": "同意采纳该建议"})).await;
     ok(app, &coord, &a, json!({"command": "record_conversion", "route": "people_benefit", "reference": "惠民实事2026-3"})).await;
-    ok(app, &coord, &a, json!({"command": "give_feedback", "mode": "individual", "content": "已采纳"})).await;
+    ok(app, &coord, &a, json!({"command": "give_feedback", "mode": "individual", "content": "您的建议已被采纳"})).await;
     // B: not important, not adopted, feedback on time.
     let (b, _, _) = submit(app, &suggestion_body(None, "13700002221")).await;
     forwarded(app, &b, &["990102-zjj"], false).await;
     ok(app, &zjj, &b, json!({"command": "answer", "outcome": "not_adopted", "reply": "暂不采纳", "reason": "条件不成熟"})).await;
-    ok(app, &coord, &b, json!({"command": "give_feedback", "mode": "individual", "content": "暂不采纳"})).await;
+    ok(app, &coord, &b, json!({"command": "give_feedback", "mode": "individual", "content": "您的建议暂不采纳"})).await;
 
     let (s, v) = app
         .get("/api/v1/suggestions/scoreboard", Some(&coord))
@@ -881,7 +881,8 @@ async fn bad_input(app: &TestApp) {
     assert_eq!(r.0, 401);
     let r = app.get("/api/v1/suggestions?status=flying", Some(&coord)).await;
     assert_eq!(r.0, 422, "{:?}", r.1);
-    let (_, list) = app.get("/api/v1/suggestions", Some(&coord)).await;
+    let (s, list) = app.get("/api/v1/suggestions", Some(&coord)).await;
+    assert_eq!(s, 200, "{list}");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "only the valid one was stored");
 }
 crate::both!(bad_input);
