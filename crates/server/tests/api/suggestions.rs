@@ -886,3 +886,144 @@ async fn bad_input(app: &TestApp) {
     assert_eq!(list.as_array().map(Vec::len), Some(1), "only the valid one was stored");
 }
 crate::both!(bad_input);
+
+async fn page_status(c: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
+    c.get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("get")
+        .status()
+        .as_u16()
+}
+
+/// Who may open which suggestion page; forms refused change nothing; user text is escaped;
+/// the scoreboard downloads.
+async fn pages_by_role(app: &TestApp) {
+    let campaign = open_campaign(app, "themed").await;
+    let mut body = suggestion_body(Some(&campaign), "13700006161");
+    body["title"] = json!("<script>alert(1)</script>加装电梯建议");
+    let (number, code, _) = submit(app, &body).await;
+    let (_, id) = published_suggestion(app, "13700006262").await;
+    let staff_page = format!("/staff/suggest/{number}");
+    let camp_staff = format!("/staff/suggest/campaigns/{campaign}");
+    let camp_public = format!("/suggest/campaigns/{campaign}");
+    let published = format!("/suggest/s/{id}");
+    let table: &[(Option<&str>, &str, u16)] = &[
+        (None, "/suggest", 200),
+        (None, &camp_public, 200),
+        (None, "/suggest/campaigns/not-an-id", 404),
+        (None, "/suggest/new", 200),
+        (None, "/suggest/track", 200),
+        (None, &published, 200),
+        (None, "/suggest/s/00000000-0000-0000-0000-000000000000", 404),
+        (None, "/suggest/invite/nope", 404),
+        (None, "/staff/suggest", 303),
+        (None, "/staff/suggest/board", 303),
+        (None, &staff_page, 303),
+        (Some("handler.donghu.zjj"), "/staff/suggest", 200),
+        (Some("handler.donghu.zjj"), "/staff/suggest/board", 200),
+        (Some("handler.donghu.zjj"), "/staff/suggest/campaigns/new", 403),
+        (Some("handler.donghu.zjj"), "/staff/suggest/experts", 403),
+        (Some("handler.donghu.zjj"), &staff_page, 404),
+        (Some("intake.donghu"), "/staff/suggest/campaigns/new", 403),
+        (Some("intake.donghu"), &staff_page, 200),
+        (Some("coord.donghu"), "/staff/suggest", 200),
+        (Some("coord.donghu"), "/staff/suggest/campaigns/new", 200),
+        (Some("coord.donghu"), "/staff/suggest/experts", 200),
+        (Some("coord.donghu"), &staff_page, 200),
+        (Some("coord.donghu"), &camp_staff, 200),
+        (Some("handler.xicheng.zjj"), &staff_page, 404),
+        (Some("supervisor"), &staff_page, 200),
+        (Some("supervisor"), "/staff/suggest/experts", 200),
+        (Some("supervisor"), "/staff/suggest/campaigns/new", 403),
+        (Some("admin"), "/staff/suggest/board", 200),
+    ];
+    for (user, path, want) in table {
+        let c = app.web_client(*user).await;
+        assert_eq!(
+            page_status(&c, app, path).await,
+            *want,
+            "{user:?} GET {path}"
+        );
+    }
+
+    // User text is escaped on the staff page and the tracking page.
+    let coord = app.web_client(Some("coord.donghu")).await;
+    let html = coord
+        .get(format!("{}{staff_page}", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains("<script>alert(1)"), "escaped on staff page");
+    assert!(
+        html.contains("alert(1)&#60;/script&#62;") || html.contains("alert(1)&lt;/script&gt;"),
+        "shown as text"
+    );
+    let anon = app.web_client(None).await;
+    let html = anon
+        .post(format!("{}/suggest/track", app.base))
+        .form(&[("query_code", code.as_str()), ("phone_last4", "6161")])
+        .send()
+        .await
+        .expect("track")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("加装电梯建议"), "tracked");
+    assert!(!html.contains("<script>alert(1)"));
+
+    // A handler's office action is refused and changes nothing.
+    let h = app.web_client(Some("handler.donghu.zjj")).await;
+    let r = h
+        .post(format!("{}/staff/suggest/{number}/act", app.base))
+        .form(&[("command", "accept"), ("note", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 404);
+    let r = coord
+        .post(format!("{}/staff/suggest/{number}/act", app.base))
+        .form(&[("command", "forward")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 409, "forward while registered");
+    let t = app.login("coord.donghu").await;
+    let (_, v) = app
+        .get(&format!("/api/v1/suggestions/{number}"), Some(&t))
+        .await;
+    assert_eq!(v["suggestion"]["status"], "registered");
+    // A bad form on the public side is shown again with the message, not stored.
+    let r = anon
+        .post(format!("{}/suggest/new", app.base))
+        .form(&[("title", "x"), ("reason", "短"), ("proposal", "短"), ("topic", "010101"),
+                ("region", "990102001001"), ("name", "李四"), ("phone", "13700009191")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("html").contains("form-error"));
+
+    // Downloads of the league tables.
+    let r = coord
+        .get(format!("{}/staff/suggest/board?table=offices&format=csv", app.base))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("csv body");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "CSV with a BOM");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("东湖区信访局"), "{text}");
+    let r = coord
+        .get(format!("{}/staff/suggest/board?table=regions&format=xlsx", app.base))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.expect("xlsx").starts_with(b"PK"), "an XLSX zip");
+}
+crate::both!(pages_by_role);
