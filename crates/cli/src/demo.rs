@@ -40,6 +40,9 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
     demo::seed_articles(st)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sg = demo::seed_suggestions(st)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
     let n = demo::generate_cases(st, cases, seed, 120)
         .await
@@ -48,6 +51,13 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
         "演示数据已生成 / demo data ready: {n} cases in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    println!(
+        "\n人民建议演示数据 / suggestion demo: {} campaigns, {} suggestions; 特邀建议人专属链接 / adviser links (shown once):",
+        sg.campaigns, sg.suggestions
+    );
+    for (who, link) in &sg.adviser_links {
+        println!("  {who}: {link}");
+    }
     println!(
         "\n演示账号（密码均为 / every password is: {}）",
         demo::DEMO_PASSWORD

@@ -370,6 +370,9 @@ pub fn province() -> ApiResult<Directory> {
     Ok(Directory::new(regions, units, topics, rules)?)
 }
 
+/// Demo suggestion work (campaigns, suggestions in every state): see `suggest::demo`.
+pub use crate::suggest::demo::seed_suggestions;
+
 /// Demo staff: (user name, display name, role, unit).
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("admin", "系统管理员", Role::Admin, None),

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod board;
+pub mod demo;
 pub mod service;
 pub mod support;
 pub mod views;

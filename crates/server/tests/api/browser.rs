@@ -475,3 +475,154 @@ async fn language_switch() {
     language_switch_flips_every_string(&app).await;
     app.finish().await;
 }
+
+/// People's suggestions end to end: the office opens a themed and a targeted campaign, a citizen
+/// submits to the first, an invited expert through the personal link to the second, a unit
+/// answers 采纳 with a conversion, the suggester sees the feedback, the scoreboard counts it.
+async fn suggestion_journey(app: &TestApp) {
+    let b = Browser::start(app, "suggest").await;
+
+    // The office opens a themed campaign.
+    b.sign_in("coord.donghu").await;
+    b.goto("/staff/suggest").await;
+    b.submit("#new-campaign-link").await;
+    b.fill("#c-title", "城市慢行系统建设意见征集").await;
+    b.fill(
+        "#c-explanation",
+        "为完善城市慢行系统，现向社会公开征集意见建议。",
+    )
+    .await;
+    b.submit("#campaign-form button[type=submit]").await;
+    assert_eq!(b.text("#campaign-phase").await, "征集中");
+    let themed_public = b
+        .find("#public-page")
+        .await
+        .attr("href")
+        .await
+        .expect("attr")
+        .expect("href");
+    b.shot("suggest-campaign-staff").await;
+
+    // And a targeted one, with an invited expert.
+    b.goto("/staff/suggest/campaigns/new").await;
+    b.click("#kind-targeted").await;
+    b.fill("#c-title", "慢行系统专家定向征集").await;
+    b.fill("#c-explanation", "请特邀专家就慢行系统规划提出专业建议。")
+        .await;
+    b.submit("#campaign-form button[type=submit]").await;
+    b.click("#action-invite summary").await;
+    b.fill("#adviser-id", "expert-07").await;
+    b.fill("#adviser-name", "孙规划师").await;
+    b.submit("#action-invite button[type=submit]").await;
+    let link = b.text("#invite-link").await;
+    assert!(link.starts_with("/suggest/invite/"), "{link}");
+    b.submit("form[action='/staff/logout'] button").await;
+
+    // A citizen submits to the themed campaign from its public page.
+    b.goto("/suggest").await;
+    b.shot("suggest-home").await;
+    b.goto(&themed_public).await;
+    b.submit("#submit-link").await;
+    b.fill("#title", "建议增设滨江慢行步道").await;
+    b.fill(
+        "#reason",
+        "滨江一带步行和骑行的市民很多，但缺少连续的慢行道。",
+    )
+    .await;
+    b.fill("#proposal", "建议沿江建设连续的慢行步道并完善照明。")
+        .await;
+    b.select("#topic", "010101").await;
+    b.select("#region", "990102001001").await;
+    b.fill("#name", "钱思源").await;
+    b.fill("#phone", "13612345678").await;
+    b.submit("#suggest-form button[type=submit]").await;
+    let code = b.text("#query-code").await;
+    let number = b.text("#suggestion-number").await;
+    assert_eq!(code.len(), 10);
+    assert!(number.starts_with("JY"), "{number}");
+    b.shot("suggest-submitted").await;
+
+    // The invited expert submits through the personal link.
+    b.goto(&link).await;
+    assert!(b.text("#adviser-name").await.contains("孙规划师"));
+    b.fill("#title", "慢行系统应与公交站点衔接").await;
+    b.fill("#reason", "现有规划中慢行道与公交站点衔接不足。").await;
+    b.fill("#proposal", "建议在公交站点周边三百米内优先建设慢行道。")
+        .await;
+    b.select("#topic", "010101").await;
+    b.select("#region", "990102001001").await;
+    b.fill("#name", "孙规划").await;
+    b.fill("#phone", "13698765432").await;
+    b.submit("#suggest-form button[type=submit]").await;
+    let expert_number = b.text("#suggestion-number").await;
+    assert!(expert_number.starts_with("JY"));
+
+    // The office screens, assesses and forwards the citizen's suggestion.
+    b.sign_in("coord.donghu").await;
+    b.goto(&format!("/staff/suggest/{expert_number}")).await;
+    assert!(b.body_text().await.contains("expert-07"), "adviser recorded");
+    b.goto(&format!("/staff/suggest/{number}")).await;
+    b.click("#action-accept summary").await;
+    b.submit("#action-accept button[type=submit]").await;
+    assert_eq!(b.text("#suggestion-status").await, "研究评估中");
+    b.click("#action-assess summary").await;
+    b.click("#assess-important").await;
+    b.fill("#assess-opinion", "建议可行，转住建部门研究").await;
+    b.submit("#action-assess button[type=submit]").await;
+    b.click("#action-forward summary").await;
+    b.click("#forward-990102-zjj").await;
+    b.submit("#action-forward button[type=submit]").await;
+    assert_eq!(b.text("#suggestion-status").await, "承办单位办理中");
+
+    // The unit answers 采纳 and records the conversion.
+    b.sign_in("handler.donghu.zjj").await;
+    b.goto("/staff/suggest").await;
+    assert!(b.body_text().await.contains(&number), "in the unit's list");
+    b.goto(&format!("/staff/suggest/{number}")).await;
+    b.click("#action-answer summary").await;
+    b.select("#answer-outcome", "adopted").await;
+    b.fill("#answer-reply", "采纳，已列入明年滨江慢行步道建设计划。")
+        .await;
+    b.submit("#action-answer button[type=submit]").await;
+    assert_eq!(b.text("#suggestion-status").await, "已答复待反馈");
+    b.click("#action-record_conversion summary").await;
+    b.select("#conv-route", "people_benefit").await;
+    b.fill("#conv-reference", "东湖区2027年惠民实事项目第5项").await;
+    b.submit("#action-record_conversion button[type=submit]").await;
+    assert!(b.text("#conversions").await.contains("惠民实事"));
+    b.shot("suggest-answered").await;
+
+    // The office feeds back.
+    b.sign_in("coord.donghu").await;
+    b.goto(&format!("/staff/suggest/{number}")).await;
+    b.click("#action-give_feedback summary").await;
+    b.fill(
+        "#feedback-content",
+        "您的建议已被采纳，列入2027年惠民实事项目。",
+    )
+    .await;
+    b.submit("#action-give_feedback button[type=submit]").await;
+    assert_eq!(b.text("#suggestion-status").await, "已反馈办结");
+
+    // The scoreboard reflects it.
+    b.goto("/staff/suggest/board").await;
+    assert_eq!(b.text("#total-adopted").await, "1");
+    assert_eq!(b.text("#total-conversions").await, "1");
+    assert!(b.text("#league-offices").await.contains("东湖区信访局"));
+    b.find("figure[data-chart-ready]").await;
+    b.shot("suggest-board").await;
+    b.submit("form[action='/staff/logout'] button").await;
+
+    // The suggester sees the feedback.
+    b.goto("/suggest/track").await;
+    b.fill("#query_code", &code).await;
+    b.fill("#phone_last4", "5678").await;
+    b.submit("#track-form button[type=submit]").await;
+    assert_eq!(b.text("#status").await, "已反馈办结");
+    assert_eq!(b.text("#outcome").await, "采纳");
+    assert!(b.text("#feedback").await.contains("惠民实事"));
+    assert!(b.text("#conversions").await.contains("第5项"));
+    b.shot("suggest-track").await;
+    b.close().await;
+}
+crate::both!(suggestion_journey);

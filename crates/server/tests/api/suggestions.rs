@@ -1027,3 +1027,41 @@ async fn pages_by_role(app: &TestApp) {
     assert!(r.bytes().await.expect("xlsx").starts_with(b"PK"), "an XLSX zip");
 }
 crate::both!(pages_by_role);
+
+/// The demo data has campaigns of each kind and suggestions in every state, all chains intact.
+async fn demo_covers_every_state(app: &TestApp) {
+    let d = minsheng_server::demo::seed_suggestions(&app.state)
+        .await
+        .expect("demo suggestions");
+    assert_eq!(d.campaigns, 6);
+    assert_eq!(d.adviser_links.len(), 4);
+    let all = app
+        .state
+        .store
+        .suggestions_page(None, 1000)
+        .await
+        .expect("all");
+    assert_eq!(all.len(), d.suggestions);
+    for status in minsheng_core::suggestion::SuggestionStatus::ALL {
+        assert!(
+            all.iter().any(|s| s.status == *status),
+            "no demo suggestion is {status:?}"
+        );
+    }
+    assert!(all.iter().any(|s| s.reward.is_some()));
+    assert!(all.iter().any(|s| s.threshold_reached_at.is_some()));
+    assert!(all.iter().any(|s| s.panel.is_some()));
+    assert!(all.iter().any(|s| s.adviser.is_some()));
+    for s in &all {
+        assert_eq!(
+            app.state.store.verify_suggestion(s.id).await.expect("verify"),
+            Ok(()),
+            "{}",
+            s.number
+        );
+    }
+    let coord = app.login("coord.donghu").await;
+    let (_, v) = app.get("/api/v1/suggestions/scoreboard", Some(&coord)).await;
+    assert_eq!(v["offices"].as_array().map(Vec::len), Some(2), "{v}");
+}
+crate::both!(demo_covers_every_state);

@@ -85,6 +85,7 @@ pub struct BoardQuery {
 /// The chart option as JSON safe inside a `<script type="application/json">` element.
 fn chart_json(c: &Chrome, rows: &[Row]) -> String {
     let option = serde_json::json!({
+        "animation": false,
         "tooltip": {},
         "grid": {"left": 140, "right": 30, "top": 30, "bottom": 30},
         "xAxis": {"type": "value", "max": 100, "name": c.t("得分", "Score")},
