@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
 use minsheng_core::event::{GENESIS, chain_hash};
 use minsheng_core::suggestion::support::SupportRecord;
-use minsheng_core::suggestion::{Campaign, CampaignEvent, Expert, SuggestionEvent, SuggestionState};
+use minsheng_core::suggestion::{
+    Campaign, CampaignEvent, Expert, SuggestionEvent, SuggestionState,
+};
 use serde::Serialize;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -341,10 +343,7 @@ impl Store {
         .bind(format!("suggestion_number:{}", day.format("%Y%m%d")))
         .fetch_one(&mut *tx)
         .await?;
-        let number = format!(
-            "JY{}",
-            minsheng_core::ids::case_number(day, serial as u64)
-        );
+        let number = format!("JY{}", minsheng_core::ids::case_number(day, serial as u64));
         let mut state = op.state.clone();
         state.sub.number = number.clone();
         let mut events = op.events.clone();
@@ -483,8 +482,11 @@ impl Store {
         &self,
         id: uuid::Uuid,
     ) -> Result<Option<SuggestionState>, StoreError> {
-        self.one_suggestion("SELECT state FROM suggestions WHERE id = $1", id.to_string())
-            .await
+        self.one_suggestion(
+            "SELECT state FROM suggestions WHERE id = $1",
+            id.to_string(),
+        )
+        .await
     }
 
     pub async fn get_suggestion_by_number(
@@ -559,7 +561,11 @@ impl Store {
                 " AND s.published_at IS NOT NULL AND s.status NOT IN ('redirected', 'withdrawn')",
             );
         }
-        let limit = if f.limit > 0 { f.limit.min(10_000) } else { 200 };
+        let limit = if f.limit > 0 {
+            f.limit.min(10_000)
+        } else {
+            200
+        };
         sql.push_str(&format!(
             " ORDER BY s.registered_at DESC, s.id DESC LIMIT {limit}"
         ));
@@ -903,10 +909,7 @@ impl Store {
 }
 
 /// Keeps the token-hash lookup table in step with the campaign's invitations.
-async fn sync_invitations(
-    tx: &mut Transaction<'_, Any>,
-    c: &Campaign,
-) -> Result<(), StoreError> {
+async fn sync_invitations(tx: &mut Transaction<'_, Any>, c: &Campaign) -> Result<(), StoreError> {
     for i in &c.invitations {
         sqlx::query(
             "INSERT INTO campaign_invitations (token_hash, campaign_id, adviser_id, revoked_at) \

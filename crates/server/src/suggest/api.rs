@@ -43,7 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/public/suggestions/handoff", post(handoff))
         .route("/api/v1/public/suggestions/{id}", get(published))
         .route("/api/v1/public/suggestions/{id}/code", post(request_code))
-        .route("/api/v1/public/suggestions/{id}/supports", post(add_support))
+        .route(
+            "/api/v1/public/suggestions/{id}/supports",
+            post(add_support),
+        )
 }
 
 fn staff_only(actor: &Actor) -> ApiResult<()> {
@@ -298,7 +301,8 @@ pub async fn save_expert(st: &AppState, actor: &Actor, e: Expert) -> ApiResult<E
     if !matches!(actor.role, Role::Coordinator | Role::Admin) {
         return Err(ApiError::Forbidden);
     }
-    let clean = |f: &'static str, v: &str, min| minsheng_core::petitioner::clean_text(f, v, min, 100);
+    let clean =
+        |f: &'static str, v: &str, min| minsheng_core::petitioner::clean_text(f, v, min, 100);
     let e = Expert {
         id: clean("id", &e.id, 1)?,
         name: clean("name", &e.name, 1)?,
@@ -326,10 +330,7 @@ async fn add_expert(
     Ok((StatusCode::CREATED, axum::Json(e)))
 }
 
-async fn experts(
-    State(st): State<AppState>,
-    staff: Staff,
-) -> ApiResult<axum::Json<Vec<Expert>>> {
+async fn experts(State(st): State<AppState>, staff: Staff) -> ApiResult<axum::Json<Vec<Expert>>> {
     office_or_oversight(&staff.actor())?;
     Ok(axum::Json(st.store.experts().await?))
 }
@@ -446,7 +447,9 @@ pub fn public_campaign_view(c: &Campaign, now: DateTime<Utc>) -> PublicCampaign 
     }
 }
 
-async fn public_campaigns(State(st): State<AppState>) -> ApiResult<axum::Json<Vec<PublicCampaign>>> {
+async fn public_campaigns(
+    State(st): State<AppState>,
+) -> ApiResult<axum::Json<Vec<PublicCampaign>>> {
     let now = crate::service::now();
     Ok(axum::Json(
         st.store

@@ -23,7 +23,12 @@ pub struct Board {
 }
 
 /// Recounts the board for the years `from`..=`to` (China time, "2026") as of `as_of`.
-pub async fn compute(st: &AppState, from: &str, to: &str, as_of: DateTime<Utc>) -> ApiResult<Board> {
+pub async fn compute(
+    st: &AppState,
+    from: &str,
+    to: &str,
+    as_of: DateTime<Utc>,
+) -> ApiResult<Board> {
     let dir = st.directory();
     let mut board = Scoreboard::new(Grain::Year);
     let mut offices = BTreeSet::new();

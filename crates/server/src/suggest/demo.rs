@@ -214,7 +214,16 @@ pub async fn seed_suggestions(st: &AppState) -> ApiResult<DemoSuggestions> {
         campaigns += 3;
         let base = if office == "990102-xfj" { 0 } else { 100 };
         let submit = |i: usize, campaign: Option<uuid::Uuid>, tok: Option<String>| {
-            let names = ["王建言", "李思远", "张晓明", "刘芳", "陈立新", "赵敏", "孙浩", "周宁"];
+            let names = [
+                "王建言",
+                "李思远",
+                "张晓明",
+                "刘芳",
+                "陈立新",
+                "赵敏",
+                "孙浩",
+                "周宁",
+            ];
             let phone = format!("1370000{:04}", i + base);
             let body = input(
                 campaign,
@@ -359,11 +368,7 @@ pub async fn seed_suggestions(st: &AppState) -> ApiResult<DemoSuggestions> {
             json!({"command": "award", "cycle": cycle, "tier": "second", "citation": "优秀人民建议"}),
         )
         .await?;
-        let threshold = st
-            .policy_for_region(county)
-            .suggestion
-            .support
-            .threshold;
+        let threshold = st.policy_for_region(county).suggestion.support.threshold;
         supporters(st, &s, threshold, 2).await?;
         // concluded: not adopted, fed back collectively after the campaign ended
         let s = submit(9, Some(ended.id), None).await?;
@@ -415,7 +420,13 @@ async fn forward(
     units: &[&str],
     important: bool,
 ) -> ApiResult<SuggestionState> {
-    let s = run(st, coord, s, json!({"command": "accept", "note": "属于公共政策建议"})).await?;
+    let s = run(
+        st,
+        coord,
+        s,
+        json!({"command": "accept", "note": "属于公共政策建议"}),
+    )
+    .await?;
     let s = run(
         st,
         coord,
@@ -435,10 +446,7 @@ async fn forward(
 /// `count` verified supporters from many networks (the demo has no SMS gateway).
 async fn supporters(st: &AppState, s: &SuggestionState, count: u32, salt: u8) -> ApiResult<()> {
     for i in 0..count {
-        let phone = minsheng_core::petitioner::Phone::parse(&format!(
-            "139{:02}{:06}",
-            salt, i
-        ))?;
+        let phone = minsheng_core::petitioner::Phone::parse(&format!("139{:02}{:06}", salt, i))?;
         let s = st
             .store
             .get_suggestion(s.id)

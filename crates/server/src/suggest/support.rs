@@ -65,11 +65,7 @@ pub async fn request_code(st: &AppState, id: &str, phone: &str, ip: IpAddr) -> A
         .support_codes_issued(true, &phone_hash, hour)
         .await?
         >= CODES_PER_PHONE_HOUR
-        || st
-            .store
-            .support_codes_issued(false, &network, hour)
-            .await?
-            >= CODES_PER_NETWORK_HOUR
+        || st.store.support_codes_issued(false, &network, hour).await? >= CODES_PER_NETWORK_HOUR
     {
         return Err(ApiError::TooManyAttempts {
             retry_after_secs: 3600,

@@ -170,7 +170,11 @@ pub fn track_view(
                     outcome: u.answer.as_ref().map(|a| a.outcome.as_str().into()),
                     outcome_zh: u.answer.as_ref().map(|a| a.outcome.zh().into()),
                     outcome_en: u.answer.as_ref().map(|a| a.outcome.en().into()),
-                    reply: u.answer.as_ref().map(|a| a.reply.clone()).unwrap_or_default(),
+                    reply: u
+                        .answer
+                        .as_ref()
+                        .map(|a| a.reply.clone())
+                        .unwrap_or_default(),
                     reason: u
                         .answer
                         .as_ref()

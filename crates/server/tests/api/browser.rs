@@ -546,7 +546,8 @@ async fn suggestion_journey(app: &TestApp) {
     b.goto(&link).await;
     assert!(b.text("#adviser-name").await.contains("孙规划师"));
     b.fill("#title", "慢行系统应与公交站点衔接").await;
-    b.fill("#reason", "现有规划中慢行道与公交站点衔接不足。").await;
+    b.fill("#reason", "现有规划中慢行道与公交站点衔接不足。")
+        .await;
     b.fill("#proposal", "建议在公交站点周边三百米内优先建设慢行道。")
         .await;
     b.select("#topic", "010101").await;
@@ -560,7 +561,10 @@ async fn suggestion_journey(app: &TestApp) {
     // The office screens, assesses and forwards the citizen's suggestion.
     b.sign_in("coord.donghu").await;
     b.goto(&format!("/staff/suggest/{expert_number}")).await;
-    assert!(b.body_text().await.contains("expert-07"), "adviser recorded");
+    assert!(
+        b.body_text().await.contains("expert-07"),
+        "adviser recorded"
+    );
     b.goto(&format!("/staff/suggest/{number}")).await;
     b.click("#action-accept summary").await;
     b.submit("#action-accept button[type=submit]").await;
@@ -587,8 +591,10 @@ async fn suggestion_journey(app: &TestApp) {
     assert_eq!(b.text("#suggestion-status").await, "已答复待反馈");
     b.click("#action-record_conversion summary").await;
     b.select("#conv-route", "people_benefit").await;
-    b.fill("#conv-reference", "东湖区2027年惠民实事项目第5项").await;
-    b.submit("#action-record_conversion button[type=submit]").await;
+    b.fill("#conv-reference", "东湖区2027年惠民实事项目第5项")
+        .await;
+    b.submit("#action-record_conversion button[type=submit]")
+        .await;
     assert!(b.text("#conversions").await.contains("惠民实事"));
     b.shot("suggest-answered").await;
 

@@ -88,7 +88,13 @@ fn state(v: &Value) -> SuggestionState {
 /// Takes a suggestion from submission through assessment and forwarding to `units`.
 pub async fn forwarded(app: &TestApp, number: &str, units: &[&str], important: bool) {
     let t = app.login("coord.donghu").await;
-    ok(app, &t, number, json!({"command": "accept", "note": "属于公共政策建议"})).await;
+    ok(
+        app,
+        &t,
+        number,
+        json!({"command": "accept", "note": "属于公共政策建议"}),
+    )
+    .await;
     ok(
         app,
         &t,
@@ -210,7 +216,10 @@ async fn lifecycle(app: &TestApp) {
         &cal,
     )
     .expect("extended");
-    assert!(extended.due > answer_due.due, "extension moves the deadline");
+    assert!(
+        extended.due > answer_due.due,
+        "extension moves the deadline"
+    );
 
     // A handler of another district cannot see it; the units answer.
     let other = app.login("handler.xicheng.zjj").await;
@@ -226,7 +235,10 @@ async fn lifecycle(app: &TestApp) {
         json!({"command": "answer", "outcome": "adopted", "reply": "将出台加装电梯一站式审批办法"}),
     )
     .await;
-    assert_eq!(v["suggestion"]["status"], "forwarded", "one unit still to answer");
+    assert_eq!(
+        v["suggestion"]["status"], "forwarded",
+        "one unit still to answer"
+    );
     let rsj = app.login("handler.donghu.rsj").await;
     let r = cmd(
         app,
@@ -360,22 +372,52 @@ async fn other_transitions(app: &TestApp) {
     assert_error(&r, 409, "not_allowed_in_state");
 
     let (b, _, _) = submit(app, &suggestion_body(None, "13700003333")).await;
-    let r = cmd(app, &coord, &b, json!({"command": "forward", "units": ["990102-zjj"]})).await;
+    let r = cmd(
+        app,
+        &coord,
+        &b,
+        json!({"command": "forward", "units": ["990102-zjj"]}),
+    )
+    .await;
     assert_error(&r, 409, "not_allowed_in_state");
     ok(app, &coord, &b, json!({"command": "accept"})).await;
-    let v = ok(app, &coord, &b, json!({"command": "withdraw", "reason": "建议人撤回"})).await;
+    let v = ok(
+        app,
+        &coord,
+        &b,
+        json!({"command": "withdraw", "reason": "建议人撤回"}),
+    )
+    .await;
     assert_eq!(v["suggestion"]["status"], "withdrawn");
 
     // A handler cannot run office commands; intake cannot answer.
     let (c, _, _) = submit(app, &suggestion_body(None, "13700004444")).await;
     forwarded(app, &c, &["990102-zjj"], false).await;
     let h = app.login("handler.donghu.zjj").await;
-    let r = cmd(app, &h, &c, json!({"command": "give_feedback", "mode": "individual", "content": "x"})).await;
+    let r = cmd(
+        app,
+        &h,
+        &c,
+        json!({"command": "give_feedback", "mode": "individual", "content": "x"}),
+    )
+    .await;
     assert_eq!(r.0, 409, "{r:?}");
-    let r = cmd(app, &h, &c, json!({"command": "publish", "summary": "公开征求意见"})).await;
+    let r = cmd(
+        app,
+        &h,
+        &c,
+        json!({"command": "publish", "summary": "公开征求意见"}),
+    )
+    .await;
     assert_error(&r, 403, "forbidden");
     // Publishing by the office, then the public answer.
-    ok(app, &coord, &c, json!({"command": "publish", "summary": "建议建立加装电梯一站式审批机制"})).await;
+    ok(
+        app,
+        &coord,
+        &c,
+        json!({"command": "publish", "summary": "建议建立加装电梯一站式审批机制"}),
+    )
+    .await;
     let v = ok(
         app,
         &coord,
@@ -399,7 +441,10 @@ async fn personal_request_redirect(app: &TestApp) {
     assert_eq!(b["status"], "redirected", "{b}");
     assert_eq!(b["redirected_to"], "hotline");
     assert!(
-        b["redirect_reason_zh"].as_str().unwrap_or("").contains("个人诉求"),
+        b["redirect_reason_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("个人诉求"),
         "{b}"
     );
     assert!(!b["redirect_reason_en"].as_str().unwrap_or("").is_empty());
@@ -495,24 +540,40 @@ async fn support_threshold(app: &TestApp) {
     let (number, id) = published_suggestion(app, "13700009999").await;
     let path = |p: &str| format!("/api/v1/public/suggestions/{id}/{p}");
     let phone = "13911110001";
-    let (s, b) = app.post(&path("code"), None, &json!({"phone": phone})).await;
+    let (s, b) = app
+        .post(&path("code"), None, &json!({"phone": phone}))
+        .await;
     assert_eq!(s, 202, "{b}");
     let r = app
-        .post(&path("supports"), None, &json!({"phone": phone, "code": "000000x"}))
+        .post(
+            &path("supports"),
+            None,
+            &json!({"phone": phone, "code": "000000x"}),
+        )
         .await;
     assert_error(&r, 400, "invalid_code");
     let code = code_for(app, phone).await;
     let (s, b) = app
-        .post(&path("supports"), None, &json!({"phone": phone, "code": code}))
+        .post(
+            &path("supports"),
+            None,
+            &json!({"phone": phone, "code": code}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["supporters"], 1);
     // The code is spent, and the phone already supports.
     let r = app
-        .post(&path("supports"), None, &json!({"phone": phone, "code": code}))
+        .post(
+            &path("supports"),
+            None,
+            &json!({"phone": phone, "code": code}),
+        )
         .await;
     assert_error(&r, 400, "invalid_code");
-    let r = app.post(&path("code"), None, &json!({"phone": phone})).await;
+    let r = app
+        .post(&path("code"), None, &json!({"phone": phone}))
+        .await;
     assert_error(&r, 422, "already_supported");
     let stored = app
         .query_text("SELECT phone_hash FROM suggestion_supports")
@@ -546,12 +607,19 @@ async fn support_threshold(app: &TestApp) {
     let (_, v) = app
         .get(&format!("/api/v1/suggestions/{number}"), Some(&coord))
         .await;
-    assert!(v["suggestion"]["threshold_reached_at"].is_null(), "99 < 100");
+    assert!(
+        v["suggestion"]["threshold_reached_at"].is_null(),
+        "99 < 100"
+    );
     let last = "13922220000";
     app.post(&path("code"), None, &json!({"phone": last})).await;
     let code = code_for(app, last).await;
     let (s, b) = app
-        .post(&path("supports"), None, &json!({"phone": last, "code": code}))
+        .post(
+            &path("supports"),
+            None,
+            &json!({"phone": last, "code": code}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["supporters"], 100);
@@ -572,7 +640,10 @@ async fn support_threshold(app: &TestApp) {
         .get(&format!("/api/v1/public/suggestions/{id}"), None)
         .await;
     assert_eq!(p["supporters"], 100);
-    assert!(!p.to_string().contains("王建言"), "no suggester on the public page");
+    assert!(
+        !p.to_string().contains("王建言"),
+        "no suggester on the public page"
+    );
 }
 crate::both!(support_threshold);
 
@@ -657,14 +728,32 @@ async fn weighted_score(app: &TestApp) {
     // A: important, adopted, converted, feedback on time.
     let (a, _, _) = submit(app, &suggestion_body(None, "13700001111")).await;
     forwarded(app, &a, &["990102-zjj"], true).await;
-    ok(app, &zjj, &a, json!({"command": "answer", "outcome": "adopted", "reply": "同意采纳该建议"})).await;
+    ok(
+        app,
+        &zjj,
+        &a,
+        json!({"command": "answer", "outcome": "adopted", "reply": "同意采纳该建议"}),
+    )
+    .await;
     ok(app, &coord, &a, json!({"command": "record_conversion", "route": "people_benefit", "reference": "惠民实事2026-3"})).await;
-    ok(app, &coord, &a, json!({"command": "give_feedback", "mode": "individual", "content": "您的建议已被采纳"})).await;
+    ok(
+        app,
+        &coord,
+        &a,
+        json!({"command": "give_feedback", "mode": "individual", "content": "您的建议已被采纳"}),
+    )
+    .await;
     // B: not important, not adopted, feedback on time.
     let (b, _, _) = submit(app, &suggestion_body(None, "13700002221")).await;
     forwarded(app, &b, &["990102-zjj"], false).await;
     ok(app, &zjj, &b, json!({"command": "answer", "outcome": "not_adopted", "reply": "暂不采纳", "reason": "条件不成熟"})).await;
-    ok(app, &coord, &b, json!({"command": "give_feedback", "mode": "individual", "content": "您的建议暂不采纳"})).await;
+    ok(
+        app,
+        &coord,
+        &b,
+        json!({"command": "give_feedback", "mode": "individual", "content": "您的建议暂不采纳"}),
+    )
+    .await;
 
     let (s, v) = app
         .get("/api/v1/suggestions/scoreboard", Some(&coord))
@@ -692,7 +781,10 @@ async fn weighted_score(app: &TestApp) {
     assert_eq!(county["counts"]["accepted"], 2);
     // A year with nothing in it.
     let (_, v) = app
-        .get("/api/v1/suggestions/scoreboard?from=1999&to=1999", Some(&coord))
+        .get(
+            "/api/v1/suggestions/scoreboard?from=1999&to=1999",
+            Some(&coord),
+        )
         .await;
     assert_eq!(v["total"]["counts"]["received"], 0);
 }
@@ -712,9 +804,15 @@ async fn targeted_campaign(app: &TestApp) {
     assert_eq!(s, 200, "{b}");
     let link = b["link"].as_str().expect("link").to_string();
     let token = link.rsplit('/').next().expect("token").to_string();
-    assert!(!b["campaign"].to_string().contains(&token), "only the hash is kept");
+    assert!(
+        !b["campaign"].to_string().contains(&token),
+        "only the hash is kept"
+    );
     let stored = app.query_text("SELECT payload FROM campaign_events").await;
-    assert!(stored.iter().all(|p| !p.contains(&token)), "no token in the log");
+    assert!(
+        stored.iter().all(|p| !p.contains(&token)),
+        "no token in the log"
+    );
 
     // Without or with a wrong token: refused.
     let r = app
@@ -788,8 +886,20 @@ async fn targeted_campaign(app: &TestApp) {
     assert_eq!(s, 200, "{b}");
     forwarded(app, &n, &["990102-zjj"], false).await;
     let zjj = app.login("handler.donghu.zjj").await;
-    ok(app, &zjj, &n, json!({"command": "answer", "outcome": "reference_only", "reply": "留作参考"})).await;
-    let v = ok(app, &coord, &n, json!({"command": "give_feedback", "mode": "collective"})).await;
+    ok(
+        app,
+        &zjj,
+        &n,
+        json!({"command": "answer", "outcome": "reference_only", "reply": "留作参考"}),
+    )
+    .await;
+    let v = ok(
+        app,
+        &coord,
+        &n,
+        json!({"command": "give_feedback", "mode": "collective"}),
+    )
+    .await;
     assert!(
         v["suggestion"]["feedback"]["content"]
             .as_str()
@@ -879,11 +989,17 @@ async fn bad_input(app: &TestApp) {
     assert_eq!(s, 403);
     let r = app.get("/api/v1/suggestions", None).await;
     assert_eq!(r.0, 401);
-    let r = app.get("/api/v1/suggestions?status=flying", Some(&coord)).await;
+    let r = app
+        .get("/api/v1/suggestions?status=flying", Some(&coord))
+        .await;
     assert_eq!(r.0, 422, "{:?}", r.1);
     let (s, list) = app.get("/api/v1/suggestions", Some(&coord)).await;
     assert_eq!(s, 200, "{list}");
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "only the valid one was stored");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "only the valid one was stored"
+    );
 }
 crate::both!(bad_input);
 
@@ -922,7 +1038,11 @@ async fn pages_by_role(app: &TestApp) {
         (None, &staff_page, 303),
         (Some("handler.donghu.zjj"), "/staff/suggest", 200),
         (Some("handler.donghu.zjj"), "/staff/suggest/board", 200),
-        (Some("handler.donghu.zjj"), "/staff/suggest/campaigns/new", 403),
+        (
+            Some("handler.donghu.zjj"),
+            "/staff/suggest/campaigns/new",
+            403,
+        ),
         (Some("handler.donghu.zjj"), "/staff/suggest/experts", 403),
         (Some("handler.donghu.zjj"), &staff_page, 404),
         (Some("intake.donghu"), "/staff/suggest/campaigns/new", 403),
@@ -999,8 +1119,15 @@ async fn pages_by_role(app: &TestApp) {
     // A bad form on the public side is shown again with the message, not stored.
     let r = anon
         .post(format!("{}/suggest/new", app.base))
-        .form(&[("title", "x"), ("reason", "短"), ("proposal", "短"), ("topic", "010101"),
-                ("region", "990102001001"), ("name", "李四"), ("phone", "13700009191")])
+        .form(&[
+            ("title", "x"),
+            ("reason", "短"),
+            ("proposal", "短"),
+            ("topic", "010101"),
+            ("region", "990102001001"),
+            ("name", "李四"),
+            ("phone", "13700009191"),
+        ])
         .send()
         .await
         .expect("post");
@@ -1009,7 +1136,10 @@ async fn pages_by_role(app: &TestApp) {
 
     // Downloads of the league tables.
     let r = coord
-        .get(format!("{}/staff/suggest/board?table=offices&format=csv", app.base))
+        .get(format!(
+            "{}/staff/suggest/board?table=offices&format=csv",
+            app.base
+        ))
         .send()
         .await
         .expect("csv");
@@ -1019,12 +1149,18 @@ async fn pages_by_role(app: &TestApp) {
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("东湖区信访局"), "{text}");
     let r = coord
-        .get(format!("{}/staff/suggest/board?table=regions&format=xlsx", app.base))
+        .get(format!(
+            "{}/staff/suggest/board?table=regions&format=xlsx",
+            app.base
+        ))
         .send()
         .await
         .expect("xlsx");
     assert_eq!(r.status(), 200);
-    assert!(r.bytes().await.expect("xlsx").starts_with(b"PK"), "an XLSX zip");
+    assert!(
+        r.bytes().await.expect("xlsx").starts_with(b"PK"),
+        "an XLSX zip"
+    );
 }
 crate::both!(pages_by_role);
 
@@ -1054,14 +1190,20 @@ async fn demo_covers_every_state(app: &TestApp) {
     assert!(all.iter().any(|s| s.adviser.is_some()));
     for s in &all {
         assert_eq!(
-            app.state.store.verify_suggestion(s.id).await.expect("verify"),
+            app.state
+                .store
+                .verify_suggestion(s.id)
+                .await
+                .expect("verify"),
             Ok(()),
             "{}",
             s.number
         );
     }
     let coord = app.login("coord.donghu").await;
-    let (_, v) = app.get("/api/v1/suggestions/scoreboard", Some(&coord)).await;
+    let (_, v) = app
+        .get("/api/v1/suggestions/scoreboard", Some(&coord))
+        .await;
     assert_eq!(v["offices"].as_array().map(Vec::len), Some(2), "{v}");
 }
 crate::both!(demo_covers_every_state);

@@ -163,7 +163,13 @@ pub async fn page(
             };
             return Ok(download(&t, fmt));
         }
-        let shown = |y: &str| if y == "0000" || y == "9999" { String::new() } else { y.to_string() };
+        let shown = |y: &str| {
+            if y == "0000" || y == "9999" {
+                String::new()
+            } else {
+                y.to_string()
+            }
+        };
         Ok(render(&BoardPage {
             chart: chart_json(&c, &offices),
             total: row(&st, &total),

@@ -15,7 +15,10 @@ pub fn router() -> Router<AppState> {
         .route("/suggest/campaigns/{id}", get(public::campaign))
         .route("/suggest/new", get(public::new_form).post(public::submit))
         .route("/suggest/invite/{token}", get(public::invite))
-        .route("/suggest/track", get(public::track_form).post(public::track))
+        .route(
+            "/suggest/track",
+            get(public::track_form).post(public::track),
+        )
         .route("/suggest/handoff", post(public::handoff))
         .route("/suggest/s/{id}", get(public::published))
         .route("/suggest/s/{id}/{step}", post(public::support_step))

@@ -57,8 +57,10 @@ pub async fn list(
         let status = q.status.filter(|s| !s.is_empty());
         let rows = sapi::visible_list(&st, &actor, status.clone(), None, 300).await?;
         let is_office = service::is_office(&actor);
-        let campaigns = if matches!(actor.role, Role::Coordinator | Role::Admin | Role::Supervisor)
-        {
+        let campaigns = if matches!(
+            actor.role,
+            Role::Coordinator | Role::Admin | Role::Supervisor
+        ) {
             let mut all = st.store.list_campaigns().await?;
             if actor.role == Role::Coordinator {
                 all.retain(|k| Some(&k.office_unit) == actor.unit.as_ref());
@@ -245,7 +247,11 @@ async fn suggestion_page(
                     .as_ref()
                     .map(|a| a.outcome.en().to_string())
                     .unwrap_or_else(|| "In progress".into()),
-                reply: u.answer.as_ref().map(|a| a.reply.clone()).unwrap_or_default(),
+                reply: u
+                    .answer
+                    .as_ref()
+                    .map(|a| a.reply.clone())
+                    .unwrap_or_default(),
                 reason: u
                     .answer
                     .as_ref()
@@ -408,11 +414,7 @@ fn command_from_form(f: &FormData) -> ApiResult<Value> {
             json!({"command": name, "important": f.checked("important"), "opinion": text("opinion")})
         }
         "forward" => {
-            let units: Vec<&str> = f
-                .0
-                .keys()
-                .filter_map(|k| k.strip_prefix("unit:"))
-                .collect();
+            let units: Vec<&str> = f.0.keys().filter_map(|k| k.strip_prefix("unit:")).collect();
             json!({"command": name, "units": units, "note": text("note")})
         }
         "extend" => json!({"command": name, "unit": text("unit"), "days": number("days")?,
@@ -423,7 +425,9 @@ fn command_from_form(f: &FormData) -> ApiResult<Value> {
             "reference": text("reference"), "summary": text("summary")}),
         "publish" => json!({"command": name, "summary": text("summary")}),
         "publish_public_answer" => json!({"command": name, "content": text("content")}),
-        "give_feedback" => json!({"command": name, "mode": text("mode"), "content": text("content")}),
+        "give_feedback" => {
+            json!({"command": name, "mode": text("mode"), "content": text("content")})
+        }
         "award" => json!({"command": name, "cycle": text("cycle"), "tier": text("tier"),
             "citation": text("citation")}),
         _ => {
@@ -497,10 +501,7 @@ fn require_office(actor: &Actor) -> ApiResult<()> {
     }
 }
 
-pub async fn new_campaign(
-    State(st): State<AppState>,
-    WebStaff { staff, c }: WebStaff,
-) -> Response {
+pub async fn new_campaign(State(st): State<AppState>, WebStaff { staff, c }: WebStaff) -> Response {
     let r = async {
         require_office(&staff.actor())?;
         let today = minsheng_core::deadline::local_date(now());
@@ -526,12 +527,11 @@ fn draft_from_form(f: &FormData, office: &str) -> ApiResult<CampaignDraft> {
             )
         })
     };
-    let channels: Vec<Channel> = f
-        .0
-        .keys()
-        .filter_map(|k| k.strip_prefix("channel:"))
-        .map(Channel::parse)
-        .collect::<Result<_, _>>()?;
+    let channels: Vec<Channel> =
+        f.0.keys()
+            .filter_map(|k| k.strip_prefix("channel:"))
+            .map(Channel::parse)
+            .collect::<Result<_, _>>()?;
     Ok(CampaignDraft {
         kind: CampaignKind::parse(f.get("kind"))?,
         title: f.get("title").into(),
@@ -728,7 +728,10 @@ async fn experts_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> ApiResult<ExpertsPage> {
-    if !matches!(actor.role, Role::Coordinator | Role::Admin | Role::Supervisor) {
+    if !matches!(
+        actor.role,
+        Role::Coordinator | Role::Admin | Role::Supervisor
+    ) {
         return Err(ApiError::Forbidden);
     }
     Ok(ExpertsPage {
@@ -783,7 +786,10 @@ pub async fn add_expert(
                     &st,
                     c.clone(),
                     &actor,
-                    Some(c.pick(&format!("✓ 已保存 {}", e.name), &format!("✓ Saved {}", e.name))),
+                    Some(c.pick(
+                        &format!("✓ 已保存 {}", e.name),
+                        &format!("✓ Saved {}", e.name),
+                    )),
                     None,
                 )
                 .await?,

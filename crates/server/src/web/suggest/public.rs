@@ -68,11 +68,7 @@ struct CampaignPage {
     targeted: bool,
 }
 
-pub async fn campaign(
-    State(st): State<AppState>,
-    Web(c): Web,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn campaign(State(st): State<AppState>, Web(c): Web, Path(id): Path<String>) -> Response {
     let r = async {
         let k = service::load_campaign(&st, &id).await?;
         let open = k.phase(now()) == CampaignPhase::Open;
@@ -323,8 +319,7 @@ struct HandedOffPage {
 pub async fn handoff(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Response {
     let r = async {
         let f = FormData::parse(&body)?;
-        let s =
-            service::load_for_suggester(&st, f.get("query_code"), f.get("phone_last4")).await?;
+        let s = service::load_for_suggester(&st, f.get("query_code"), f.get("phone_last4")).await?;
         let reg = service::handoff(&st, &s).await?;
         Ok(render(&HandedOffPage {
             c: c.clone(),
