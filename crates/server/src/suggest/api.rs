@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/public/suggestions", post(public_submit))
         .route("/api/v1/public/suggestions/track", post(track))
         .route("/api/v1/public/suggestions/handoff", post(handoff))
+        .route("/api/v1/public/suggestions/withdraw", post(withdraw))
         .route("/api/v1/public/suggestions/{id}", get(published))
         .route("/api/v1/public/suggestions/{id}/code", post(request_code))
         .route(
@@ -548,6 +549,31 @@ async fn handoff(
         status_zh: reg.case.status.zh().into(),
         status_en: reg.case.status.en().into(),
     }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    pub query_code: String,
+    pub phone_last4: String,
+    pub reason: String,
+}
+
+/// The suggester withdraws before the suggestion goes to the units.
+async fn withdraw(
+    State(st): State<AppState>,
+    Json(r): Json<WithdrawRequest>,
+) -> ApiResult<axum::Json<TrackView>> {
+    let s = service::load_for_suggester(&st, &r.query_code, &r.phone_last4).await?;
+    let s = service::execute(
+        &st,
+        &Actor::citizen(),
+        s,
+        SuggestionCommand::Withdraw { reason: r.reason },
+    )
+    .await?;
+    let events = st.store.suggestion_events(s.id).await?;
+    Ok(axum::Json(views::track_view(&st, &s, &events)))
 }
 
 async fn published(

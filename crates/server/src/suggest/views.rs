@@ -125,6 +125,8 @@ pub struct TrackView {
     pub feedback_mode: Option<String>,
     pub public_answer: Option<String>,
     pub reward_zh: Option<String>,
+    /// Still before the units: the suggester may withdraw it.
+    pub can_withdraw: bool,
     pub steps: Vec<Step>,
 }
 
@@ -201,6 +203,12 @@ pub fn track_view(
             .reward
             .as_ref()
             .map(|r| format!("{}（{}元）", r.tier_zh, r.amount_yuan)),
+        can_withdraw: matches!(
+            s.status,
+            minsheng_core::suggestion::SuggestionStatus::Registered
+                | minsheng_core::suggestion::SuggestionStatus::Assessing
+                | minsheng_core::suggestion::SuggestionStatus::Assessed
+        ),
         steps: events
             .iter()
             .filter(|e| e.event.is_public())

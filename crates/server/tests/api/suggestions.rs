@@ -371,6 +371,28 @@ async fn other_transitions(app: &TestApp) {
     let r = cmd(app, &coord, &a, json!({"command": "accept"})).await;
     assert_error(&r, 409, "not_allowed_in_state");
 
+    // The suggester withdraws before forwarding; not with a wrong phone.
+    let (w, wcode, _) = submit(app, &suggestion_body(None, "13700003434")).await;
+    let r = app
+        .post(
+            "/api/v1/public/suggestions/withdraw",
+            None,
+            &json!({"query_code": wcode, "phone_last4": "0000", "reason": "不想提了"}),
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let (s, t) = app
+        .post(
+            "/api/v1/public/suggestions/withdraw",
+            None,
+            &json!({"query_code": wcode, "phone_last4": "3434", "reason": "问题已解决"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["status"], "withdrawn");
+    let r = cmd(app, &coord, &w, json!({"command": "accept"})).await;
+    assert_error(&r, 409, "not_allowed_in_state");
+
     let (b, _, _) = submit(app, &suggestion_body(None, "13700003333")).await;
     let r = cmd(
         app,
@@ -476,6 +498,46 @@ async fn personal_request_redirect(app: &TestApp) {
     let (_, _, b) = submit(app, &body).await;
     assert_eq!(b["status"], "redirected", "{b}");
     assert_eq!(b["redirected_to"], "petition");
+
+    // Through the pages: the reason shown, the hand-off button registers the case.
+    let web = app.web_client(None).await;
+    let html = web
+        .post(format!("{}/suggest/new", app.base))
+        .form(&[
+            ("title", "楼道灯坏了"),
+            ("reason", "我家楼道的灯坏了一个月，物业一直不修。"),
+            ("proposal", "请帮我尽快修好。"),
+            ("topic", "010101"),
+            ("region", "990102001001"),
+            ("name", "刘小华"),
+            ("phone", "13700008181"),
+        ])
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("redirect-reason") && html.contains("个人诉求"),
+        "{html}"
+    );
+    let qc = html
+        .split("id=\"query-code\">")
+        .nth(1)
+        .and_then(|x| x.split('<').next())
+        .expect("query code on the page")
+        .to_string();
+    let html = web
+        .post(format!("{}/suggest/handoff", app.base))
+        .form(&[("query_code", qc.as_str()), ("phone_last4", "8181")])
+        .send()
+        .await
+        .expect("handoff")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("case-query-code"), "{html}");
 
     // A suggestion proper cannot be handed off.
     let (_, code, _) = submit(app, &suggestion_body(None, "13700007777")).await;

@@ -358,8 +358,15 @@ pub async fn track(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
     };
     let code = f.get("query_code").trim().to_string();
     let last4 = f.get("phone_last4").trim().to_string();
+    let withdraw = f.get("action") == "withdraw";
     let r: ApiResult<TrackView> = async {
-        let s = service::load_for_suggester(&st, &code, &last4).await?;
+        let mut s = service::load_for_suggester(&st, &code, &last4).await?;
+        if withdraw {
+            let cmd = minsheng_core::suggestion::SuggestionCommand::Withdraw {
+                reason: f.get("reason").into(),
+            };
+            s = service::execute(&st, &Actor::citizen(), s, cmd).await?;
+        }
         let events = st.store.suggestion_events(s.id).await?;
         Ok(views::track_view(&st, &s, &events))
     }
@@ -374,10 +381,14 @@ pub async fn track(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
         }),
         Err(e) if matches!(e, ApiError::NotFound | ApiError::Domain(_)) => {
             let status = e.parts().0;
-            let msg = c.pick(
-                "查询码或电话号码后四位不正确",
-                "The query code or the last four digits are wrong",
-            );
+            let msg = if withdraw && !matches!(e, ApiError::NotFound) {
+                c.message(&e)
+            } else {
+                c.pick(
+                    "查询码或电话号码后四位不正确",
+                    "The query code or the last four digits are wrong",
+                )
+            };
             let page = TrackPage {
                 c,
                 code,
