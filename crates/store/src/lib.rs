@@ -6,6 +6,7 @@
 //! Writes go through a group committer (`writer`): concurrent requests share one durable
 //! transaction and each is answered only after that transaction has committed.
 
+pub mod backup;
 pub mod crypto;
 mod directory;
 mod error;
