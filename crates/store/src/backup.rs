@@ -22,6 +22,9 @@ pub const FORMAT: u32 = 1;
 /// The migrations' own bookkeeping table is not data: the target runs its own migrations.
 const SKIP: &[&str] = &["_sqlx_migrations"];
 
+/// A table's columns with the kind each is archived as.
+type Columns = Vec<(String, Kind)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Text,
@@ -103,7 +106,7 @@ impl Store {
     async fn tables(
         &self,
         conn: &mut sqlx::AnyConnection,
-    ) -> Result<Vec<(String, Vec<(String, Kind)>)>, StoreError> {
+    ) -> Result<Vec<(String, Columns)>, StoreError> {
         let names: Vec<(String,)> = match self.backend {
             Backend::Sqlite => {
                 sqlx::query_as(
@@ -248,7 +251,7 @@ impl Store {
             let conn: &mut sqlx::AnyConnection = &mut tx;
             self.schema_version(conn).await?
         };
-        let known: Vec<(String, Vec<(String, Kind)>)> = self.tables(&mut tx).await?;
+        let known: Vec<(String, Columns)> = self.tables(&mut tx).await?;
         let mut hash = blake3::Hasher::new();
         let mut lines = input.lines();
         // Each line with its raw text: the digest is over the bytes as written.
@@ -290,7 +293,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut current: Option<(String, Vec<(String, Kind)>, String)> = None;
+        let mut current: Option<(Columns, String)> = None;
         let mut rows = 0u64;
         let mut tables = 0usize;
         loop {
@@ -342,7 +345,7 @@ impl Store {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let sql = format!("INSERT INTO \"{name}\" ({list}) VALUES ({params})");
-                current = Some((name.to_string(), cols, sql));
+                current = Some((cols, sql));
                 tables += 1;
                 continue;
             }
