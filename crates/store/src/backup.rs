@@ -349,7 +349,7 @@ impl Store {
                 tables += 1;
                 continue;
             }
-            let (_, cols, sql) = current
+            let (cols, sql) = current
                 .as_ref()
                 .ok_or_else(|| corrupt("row before table"))?;
             let vals = v.as_array().ok_or_else(|| corrupt("row"))?;
