@@ -2,6 +2,7 @@
 //! UPDATE), policy check — on SQLite and PostgreSQL.
 
 mod backup;
+mod crash;
 
 use sqlx::Connection;
 use std::process::{Command, Output};
