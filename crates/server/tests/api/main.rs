@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod abuse;
 mod browser;
 mod cases;
 mod citizen;
