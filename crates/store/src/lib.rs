@@ -7,17 +7,21 @@
 //! transaction and each is answered only after that transaction has committed.
 
 pub mod crypto;
+pub mod dashboard;
 mod directory;
 mod error;
 mod knowledge;
 pub mod kpi;
 pub mod open311;
 mod read;
+pub mod typical;
 mod users;
 mod verify;
 mod writer;
 
 pub use crypto::Sealer;
+pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
+pub use typical::TypicalCase;
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};

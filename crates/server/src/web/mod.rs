@@ -7,15 +7,19 @@ pub mod admin;
 pub mod assets;
 pub mod casework;
 pub mod chrome;
+pub mod dashboard;
 pub mod documents;
 pub mod export;
 pub mod forms;
 pub mod insight;
 pub mod intake;
 pub mod knowledge;
+pub mod period;
 pub mod portal;
 pub mod present;
 pub mod search;
+pub mod sections;
+pub mod statview;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -56,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake", get(intake::console).post(intake::register))
         .route("/staff/intake/history", post(intake::history))
         .route("/staff/intake/preview", post(intake::preview))
+        .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
         .route("/staff/admin/users/active", post(admin::set_user_active))
