@@ -14,12 +14,15 @@ pub mod forms;
 pub mod insight;
 pub mod intake;
 pub mod knowledge;
+pub mod listexport;
 pub mod period;
 pub mod portal;
 pub mod present;
 pub mod search;
 pub mod sections;
 pub mod statview;
+pub mod transparency;
+pub mod typical;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -36,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(portal::track_form).post(portal::track))
         .route("/track/act", post(portal::act))
         .route("/lang/{lang}", get(switch_lang))
+        .route("/open", get(transparency::open_page))
         .route("/kb", get(knowledge::public_list))
         .route("/kb/{id}", get(knowledge::public_article))
         .route("/staff/kb", get(knowledge::staff_list))
@@ -53,6 +57,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/cases/{id}", get(casework::case_page))
         .route("/staff/cases/{id}/act", post(casework::act))
         .route("/staff/cases/{id}/reveal", post(casework::reveal))
+        .route(
+            "/staff/cases/{id}/typical",
+            get(typical::form).post(typical::publish),
+        )
+        .route("/staff/cases/{id}/typical/withdraw", post(typical::withdraw))
         .route(
             "/staff/cases/{id}/documents/{doc}",
             get(documents::document),

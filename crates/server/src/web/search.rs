@@ -37,6 +37,8 @@ pub struct SearchParams {
     to: String,
     #[serde(default)]
     page: usize,
+    #[serde(default)]
+    format: String,
 }
 
 pub struct HitRow {
@@ -66,6 +68,8 @@ struct SearchPage {
     searched: bool,
     more_href: Option<String>,
     prev_href: Option<String>,
+    /// This search as a download (without `format`).
+    export_href: String,
 }
 
 fn choice(value: &str, zh: &str, en: &str, selected: &str) -> Choice {
@@ -148,6 +152,13 @@ pub async fn search(
             offset: page * PAGE,
             ..Default::default()
         };
+        let format = super::dashboard::parse_format(&p.format)?;
+        let mut query = query;
+        if format.is_some() {
+            // A download takes every hit (up to the cap), not one page.
+            query.limit = super::listexport::MAX_ROWS + 1;
+            query.offset = 0;
+        }
         let index = st.text.search.clone();
         let results = tokio::task::spawn_blocking(move || index.search(&query))
             .await
@@ -156,6 +167,22 @@ pub async fn search(
                 SearchError::InvalidQuery { zh, en } => ApiError::bad("invalid_query", zh, en),
                 e => ApiError::Internal(e.to_string()),
             })?;
+        if let Some(f) = format {
+            let cut = results.hits.len() > super::listexport::MAX_ROWS;
+            let mut cases = Vec::new();
+            for h in results.hits.iter().take(super::listexport::MAX_ROWS) {
+                let Ok(id) = uuid::Uuid::parse_str(&h.id) else {
+                    continue;
+                };
+                if let Some(case) = st.store.get_case(id).await?
+                    && access::can_view(&actor, &case, &dir)
+                {
+                    cases.push(case);
+                }
+            }
+            let t = super::listexport::cases_table(&st, &actor, &cases, "search", cut);
+            return Ok(super::export::download(&t, f));
+        }
         let more = results.hits.len() > PAGE;
         let mut hits = Vec::new();
         for h in results.hits.into_iter().take(PAGE) {
@@ -230,6 +257,7 @@ pub async fn search(
             to: p.to.clone(),
             hits,
             more_href: more.then(|| href(page + 1)),
+            export_href: href(0),
             prev_href: (page > 0).then(|| href(page - 1)),
             q: p.q.clone(),
             c: c.clone(),
