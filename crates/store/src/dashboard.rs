@@ -209,7 +209,9 @@ impl Store {
         ));
         let pf = q.bind(Arg::Int(millis(f.from)));
         let pu = q.bind(Arg::Int(millis(f.until)));
-        q.and(&format!("c.registered_at >= {pf} AND c.registered_at < {pu}"));
+        q.and(&format!(
+            "c.registered_at >= {pf} AND c.registered_at < {pu}"
+        ));
         q.scope(&f.scope);
         if let Some(r) = &f.regions {
             q.in_list("c.region", r);

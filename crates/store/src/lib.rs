@@ -21,10 +21,10 @@ mod writer;
 
 pub use crypto::Sealer;
 pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
-pub use typical::TypicalCase;
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
+pub use typical::TypicalCase;
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};

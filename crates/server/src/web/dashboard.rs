@@ -89,9 +89,7 @@ pub fn focus_for(st: &AppState, actor: &Actor, requested: &str) -> ApiResult<Foc
             if want.is_some() {
                 return Err(ApiError::Forbidden);
             }
-            Ok(Focus::Unit(
-                actor.unit.clone().ok_or(ApiError::Forbidden)?,
-            ))
+            Ok(Focus::Unit(actor.unit.clone().ok_or(ApiError::Forbidden)?))
         }
         _ => Err(ApiError::Forbidden),
     }
@@ -165,7 +163,11 @@ pub async fn sections(
                 .kpi_league(period.grain, ScopeKind::Unit, &period.from, &period.to)
                 .await?;
             dir.units()
-                .filter(|u| region.as_deref().is_none_or(|r| dir.is_within(&u.region, r)))
+                .filter(|u| {
+                    region
+                        .as_deref()
+                        .is_none_or(|r| dir.is_within(&u.region, r))
+                })
                 .map(|u| LeagueEntry {
                     zh: u.name_zh.clone(),
                     en: u.name_en.clone(),
@@ -273,7 +275,11 @@ pub fn parse_format(s: &str) -> ApiResult<Option<ExportFormat>> {
 }
 
 /// The section named by `table=` as a download.
-pub fn download_section(sections: &[Section], key: &str, format: ExportFormat) -> ApiResult<Response> {
+pub fn download_section(
+    sections: &[Section],
+    key: &str,
+    format: ExportFormat,
+) -> ApiResult<Response> {
     let s = sections.iter().find(|s| s.key == key).ok_or_else(|| {
         ApiError::bad(
             "invalid_table",

@@ -32,7 +32,13 @@ const COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// The table of cases, masked for `actor`; `stem` names the file ("queue", "search").
-pub fn cases_table(st: &AppState, actor: &Actor, cases: &[CaseState], stem: &str, cut: bool) -> Table {
+pub fn cases_table(
+    st: &AppState,
+    actor: &Actor,
+    cases: &[CaseState],
+    stem: &str,
+    cut: bool,
+) -> Table {
     let dir = st.directory();
     let name = if cut {
         format!("{stem}-first-{MAX_ROWS}")
@@ -94,5 +100,8 @@ pub async fn queue_download(
             None => break,
         }
     }
-    Ok(download(&cases_table(st, actor, &cases, "queue", cut), format))
+    Ok(download(
+        &cases_table(st, actor, &cases, "queue", cut),
+        format,
+    ))
 }

@@ -18,6 +18,7 @@ pub mod listexport;
 pub mod period;
 pub mod portal;
 pub mod present;
+pub mod reports;
 pub mod search;
 pub mod sections;
 pub mod statview;
@@ -61,7 +62,10 @@ pub fn router() -> Router<AppState> {
             "/staff/cases/{id}/typical",
             get(typical::form).post(typical::publish),
         )
-        .route("/staff/cases/{id}/typical/withdraw", post(typical::withdraw))
+        .route(
+            "/staff/cases/{id}/typical/withdraw",
+            post(typical::withdraw),
+        )
         .route(
             "/staff/cases/{id}/documents/{doc}",
             get(documents::document),
@@ -70,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake/history", post(intake::history))
         .route("/staff/intake/preview", post(intake::preview))
         .route("/staff/dashboard", get(dashboard::dashboard))
+        .route("/staff/reports/annual", get(reports::annual))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
         .route("/staff/admin/users/active", post(admin::set_user_active))

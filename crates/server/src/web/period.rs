@@ -62,7 +62,13 @@ fn parse_year(s: &str) -> ApiResult<i32> {
     s.parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| bad("year", "2000–2100 之间的年份", "a year between 2000 and 2100"))
+        .ok_or_else(|| {
+            bad(
+                "year",
+                "2000–2100 之间的年份",
+                "a year between 2000 and 2100",
+            )
+        })
 }
 
 fn last_of_month(y: i32, m: u32) -> Option<NaiveDate> {
@@ -73,8 +79,20 @@ fn last_of_month(y: i32, m: u32) -> Option<NaiveDate> {
 impl Period {
     /// The whole China-calendar year `y`.
     pub fn year(y: i32) -> ApiResult<Period> {
-        let first = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| bad("year", "2000–2100 之间的年份", "a year between 2000 and 2100"))?;
-        let last = NaiveDate::from_ymd_opt(y, 12, 31).ok_or_else(|| bad("year", "2000–2100 之间的年份", "a year between 2000 and 2100"))?;
+        let first = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| {
+            bad(
+                "year",
+                "2000–2100 之间的年份",
+                "a year between 2000 and 2100",
+            )
+        })?;
+        let last = NaiveDate::from_ymd_opt(y, 12, 31).ok_or_else(|| {
+            bad(
+                "year",
+                "2000–2100 之间的年份",
+                "a year between 2000 and 2100",
+            )
+        })?;
         Ok(Period {
             kind: PeriodKind::Year,
             grain: Grain::Year,
@@ -167,7 +185,11 @@ impl Period {
                     last_day: last,
                 })
             }
-            _ => Err(bad("period", "month、year 或 range", "month, year or range")),
+            _ => Err(bad(
+                "period",
+                "month、year 或 range",
+                "month, year or range",
+            )),
         }
     }
 
@@ -233,7 +255,10 @@ mod tests {
     fn periods_parse_and_refuse() {
         let now = Utc::now();
         let m = Period::parse(&q("month", "2026-02", "", "", ""), now).unwrap();
-        assert_eq!((m.trend_from.as_str(), m.trend_to.as_str()), ("2026-02-01", "2026-02-28"));
+        assert_eq!(
+            (m.trend_from.as_str(), m.trend_to.as_str()),
+            ("2026-02-01", "2026-02-28")
+        );
         let y = Period::parse(&q("year", "", "2025", "", ""), now).unwrap();
         assert_eq!(y.start().to_rfc3339(), "2024-12-31T16:00:00+00:00");
         let r = Period::parse(&q("range", "", "", "2026-01-01", "2026-06-30"), now).unwrap();

@@ -54,7 +54,10 @@ pub fn kpi_section(counts: &KpiCounts, basically: bool, c: &Chrome, name: &str) 
         hints.push((metric_hint(c, *m), format!("def-{}", m.as_str())));
     }
     let mut s = Section::new("kpi", "考核指标", "KPIs", t).note(
-        format!("期间内登记的事项 {} 件；比率无数据时显示“—”。", counts.cases),
+        format!(
+            "期间内登记的事项 {} 件；比率无数据时显示“—”。",
+            counts.cases
+        ),
         format!(
             "{} cases registered in the period; a rate without data shows “—”.",
             counts.cases
@@ -140,7 +143,8 @@ pub fn league_section(
     let mut option = base_option();
     option["xAxis"] = json!({"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}});
     option["yAxis"] = json!({"type": "category", "data": names});
-    option["series"] = json!([{"type": "bar", "name": c.t(metric.zh(), metric.en()), "data": values}]);
+    option["series"] =
+        json!([{"type": "bar", "name": c.t(metric.zh(), metric.en()), "data": values}]);
     let mut s = Section::new("league", "考核排名", "League table", t)
         .note(
             format!(
@@ -179,7 +183,10 @@ pub fn trend_section(rows: &[VolumeRow], cut: usize, c: &Chrome, name: &str) -> 
         } else {
             r.period.clone()
         };
-        *by.entry(p).or_default().entry(r.channel.clone()).or_default() += r.n;
+        *by.entry(p)
+            .or_default()
+            .entry(r.channel.clone())
+            .or_default() += r.n;
         if !channels.contains(&r.channel) {
             channels.push(r.channel.clone());
         }
@@ -250,11 +257,7 @@ pub fn topic_counts_section(
     let total: u64 = pairs.iter().map(|p| p.1).sum();
     let mut t = Table::new(
         &format!("topics-{name}"),
-        &[
-            ("问题分类", "Topic"),
-            ("件数", "Cases"),
-            ("占比", "Share"),
-        ],
+        &[("问题分类", "Topic"), ("件数", "Cases"), ("占比", "Share")],
     );
     let mut data = Vec::new();
     for (code, n) in &pairs {
@@ -283,12 +286,7 @@ pub fn topic_counts_section(
 pub fn deadline_section(h: &DeadlineHealth, soon_days: u64, c: &Chrome, name: &str) -> Section {
     let buckets = [
         ("已超期", "Overdue", h.overdue, "#c0392b"),
-        (
-            "3日内到期",
-            "Due within 3 days",
-            h.due_soon,
-            "#e67e22",
-        ),
+        ("3日内到期", "Due within 3 days", h.due_soon, "#e67e22"),
         ("3日后到期", "Due later", h.later, "#27ae60"),
         (
             "无运行中期限",
@@ -311,7 +309,8 @@ pub fn deadline_section(h: &DeadlineHealth, soon_days: u64, c: &Chrome, name: &s
     let mut option = base_option();
     option["xAxis"] = json!({"type": "category", "data": names});
     option["yAxis"] = json!({"type": "value", "minInterval": 1});
-    option["series"] = json!([{"type": "bar", "name": c.t("在办件数", "Open cases"), "data": data}]);
+    option["series"] =
+        json!([{"type": "bar", "name": c.t("在办件数", "Open cases"), "data": data}]);
     Section::new("deadlines", "期限健康度", "Deadline health", t)
         .note(
             format!(

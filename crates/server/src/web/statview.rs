@@ -204,7 +204,12 @@ pub fn formula(m: Metric) -> (&'static str, &'static str) {
 /// The tooltip of a metric: formula and source.
 pub fn metric_hint(c: &Chrome, m: Metric) -> String {
     let (zh, en) = formula(m);
-    format!("{} = {}（{}）", c.t(m.zh(), m.en()), c.t(zh, en), m.source())
+    format!(
+        "{} = {}（{}）",
+        c.t(m.zh(), m.en()),
+        c.t(zh, en),
+        m.source()
+    )
 }
 
 /// The definitions block linked from every metric name.

@@ -56,8 +56,16 @@ fn units_section(
             ("单位".into(), "Unit".into()),
             h(years[0], "按期答复率", "On-time reply rate"),
             h(years[0], "满意率", "Satisfaction rate"),
-            h(years[1], "按期答复率（截至今日）", "On-time reply rate (to date)"),
-            h(years[1], "满意率（截至今日）", "Satisfaction rate (to date)"),
+            h(
+                years[1],
+                "按期答复率（截至今日）",
+                "On-time reply rate (to date)",
+            ),
+            h(
+                years[1],
+                "满意率（截至今日）",
+                "Satisfaction rate (to date)",
+            ),
         ],
         rows: Vec::new(),
     };
@@ -82,21 +90,36 @@ fn units_section(
         row.extend(rates.into_iter().map(Cell::from));
         t.push(row);
     }
-    let mut s = Section::new("units", "各单位按期答复率与满意率", "On-time replies and satisfaction by unit", t)
-        .note(
-            "按登记年份统计；“—”表示尚无可计算的数据。",
-            "By year of registration; “—” means there is no data to compute yet.",
-        );
+    let mut s = Section::new(
+        "units",
+        "各单位按期答复率与满意率",
+        "On-time replies and satisfaction by unit",
+        t,
+    )
+    .note(
+        "按登记年份统计；“—”表示尚无可计算的数据。",
+        "By year of registration; “—” means there is no data to compute yet.",
+    );
     let hint = format!(
         "{}；{}",
         statview::metric_hint(c, Metric::OnTimeAnswer),
         statview::metric_hint(c, Metric::Satisfaction)
     );
-    s.hints = s.table.rows.iter().map(|_| (hint.clone(), String::new())).collect();
+    s.hints = s
+        .table
+        .rows
+        .iter()
+        .map(|_| (hint.clone(), String::new()))
+        .collect();
     s
 }
 
-fn topics_section(st: &AppState, c: &Chrome, years: [i32; 2], counts: [BTreeMap<String, u64>; 2]) -> Section {
+fn topics_section(
+    st: &AppState,
+    c: &Chrome,
+    years: [i32; 2],
+    counts: [BTreeMap<String, u64>; 2],
+) -> Section {
     let dir = st.directory();
     let mut codes: Vec<&String> = counts[0].keys().chain(counts[1].keys()).collect();
     codes.sort();
@@ -114,7 +137,10 @@ fn topics_section(st: &AppState, c: &Chrome, years: [i32; 2], counts: [BTreeMap<
         columns: vec![
             ("问题分类".into(), "Topic".into()),
             (format!("{}年件数", years[0]), format!("Cases {}", years[0])),
-            (format!("{}年件数（截至今日）", years[1]), format!("Cases {} (to date)", years[1])),
+            (
+                format!("{}年件数（截至今日）", years[1]),
+                format!("Cases {} (to date)", years[1]),
+            ),
         ],
         rows: Vec::new(),
     };
@@ -154,7 +180,11 @@ pub async fn open_page(State(st): State<AppState>, Web(c): Web) -> Response {
         let mut topics: [BTreeMap<String, u64>; 2] = [BTreeMap::new(), BTreeMap::new()];
         for (i, y) in years.iter().enumerate() {
             let y = y.to_string();
-            league.push(st.store.kpi_league(Grain::Year, ScopeKind::Unit, &y, &y).await?);
+            league.push(
+                st.store
+                    .kpi_league(Grain::Year, ScopeKind::Unit, &y, &y)
+                    .await?,
+            );
             for row in st.store.volume(Grain::Year, None, &y, &y).await? {
                 *topics[i].entry(row.topic).or_default() += row.n;
             }

@@ -101,8 +101,8 @@ fn longest_digit_run(s: &str) -> usize {
     best
 }
 
-/// Refuses text that carries personal data: long digit runs, or the petitioner's name, phone
-/// or address.
+/// Refuses text that carries personal data: long digit runs, the petitioner's name, phone, ID
+/// number or address, or the matter's exact address.
 async fn check_private(st: &AppState, case: &CaseState, texts: &[&str]) -> ApiResult<()> {
     let refuse = || {
         ApiError::bad(
@@ -114,16 +114,25 @@ async fn check_private(st: &AppState, case: &CaseState, texts: &[&str]) -> ApiRe
     if texts.iter().any(|t| longest_digit_run(t) >= DIGIT_RUN) {
         return Err(refuse());
     }
+    // The petitioner's own data, and the exact address of the matter (a home, often).
+    let mut own = vec![case.location.address.clone()];
     if let Some(p) = st.store.petitioner(case.petitioner.id).await? {
-        let own: Vec<String> = [p.name, p.phone, p.id_number, p.address]
-            .into_iter()
-            .flatten()
-            .map(|v| v.trim().to_string())
-            .filter(|v| v.chars().count() >= 2)
-            .collect();
-        if texts.iter().any(|t| own.iter().any(|v| t.contains(v.as_str()))) {
-            return Err(refuse());
-        }
+        own.extend(
+            [p.name, p.phone, p.id_number, p.address]
+                .into_iter()
+                .flatten(),
+        );
+    }
+    let own: Vec<String> = own
+        .into_iter()
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.chars().count() >= 2)
+        .collect();
+    if texts
+        .iter()
+        .any(|t| own.iter().any(|v| t.contains(v.as_str())))
+    {
+        return Err(refuse());
     }
     Ok(())
 }
@@ -144,7 +153,9 @@ struct TypicalPage {
 
 impl TypicalPage {
     fn published(&self) -> bool {
-        self.current.as_ref().is_some_and(|t| t.withdrawn_at.is_none())
+        self.current
+            .as_ref()
+            .is_some_and(|t| t.withdrawn_at.is_none())
     }
 }
 

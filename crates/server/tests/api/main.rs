@@ -6,6 +6,7 @@ mod harness;
 mod browser;
 mod cases;
 mod citizen;
+mod dashboard;
 mod hotline;
 mod knowledge;
 mod merge;
