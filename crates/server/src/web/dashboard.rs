@@ -138,7 +138,13 @@ pub async fn sections(
                 &period.trend_to,
             )
             .await?;
-        out.push(sections::trend_section(&trend, period.trend_cut, c, &tag));
+        out.push(sections::trend_section(
+            &trend,
+            period.trend_cut,
+            &period.trend_keys(),
+            c,
+            &tag,
+        ));
         let totals = store
             .volume(period.grain, region.as_deref(), &period.from, &period.to)
             .await?;

@@ -193,6 +193,28 @@ impl Period {
         }
     }
 
+    /// Every trend period in order (days or months), so periods without cases show as zero.
+    pub fn trend_keys(&self) -> Vec<String> {
+        let monthly = self.trend_grain == Grain::Month || self.trend_cut > 0;
+        let mut out = Vec::new();
+        let mut d = self.first_day;
+        while d <= self.last_day {
+            let key = if monthly {
+                d.format("%Y-%m").to_string()
+            } else {
+                d.format("%Y-%m-%d").to_string()
+            };
+            if out.last() != Some(&key) {
+                out.push(key);
+            }
+            match d.succ_opt() {
+                Some(n) => d = n,
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The first instant covered (China midnight of the first day).
     pub fn start(&self) -> DateTime<Utc> {
         end_of_day(self.first_day - Days::new(1))
@@ -263,6 +285,10 @@ mod tests {
         assert_eq!(y.start().to_rfc3339(), "2024-12-31T16:00:00+00:00");
         let r = Period::parse(&q("range", "", "", "2026-01-01", "2026-06-30"), now).unwrap();
         assert_eq!(r.trend_cut, 7);
+        assert_eq!(r.trend_keys().len(), 6);
+        assert_eq!(y.trend_keys().first().map(String::as_str), Some("2025-01"));
+        assert_eq!(y.trend_keys().len(), 12);
+        assert_eq!(m.trend_keys().len(), 28);
         for bad in [
             q("month", "2026-13", "", "", ""),
             q("month", "2026-1", "", "", ""),

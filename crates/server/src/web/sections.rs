@@ -173,9 +173,16 @@ fn channel_name(c: &Chrome, code: &str) -> String {
 }
 
 /// Intake by period and channel (stacked bars); `cut` > 0 sums the periods by their first
-/// `cut` characters (days into months).
-pub fn trend_section(rows: &[VolumeRow], cut: usize, c: &Chrome, name: &str) -> Section {
-    let mut by: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+/// `cut` characters (days into months); every period in `keys` gets a row, zero if empty.
+pub fn trend_section(
+    rows: &[VolumeRow],
+    cut: usize,
+    keys: &[String],
+    c: &Chrome,
+    name: &str,
+) -> Section {
+    let mut by: BTreeMap<String, BTreeMap<String, u64>> =
+        keys.iter().map(|k| (k.clone(), BTreeMap::new())).collect();
     let mut channels: Vec<String> = Vec::new();
     for r in rows {
         let p = if cut > 0 {

@@ -79,11 +79,10 @@ fn publishable(case: &CaseState) -> Result<(), ApiError> {
 pub fn county_of(dir: &Directory, region: &str) -> String {
     dir.chain(region)
         .into_iter()
-        .filter(|code| {
+        .rfind(|code| {
             dir.region(code)
                 .is_ok_and(|r| r.level.depth() <= Level::County.depth())
         })
-        .next_back()
         .unwrap_or(region)
         .to_string()
 }
