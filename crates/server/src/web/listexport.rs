@@ -105,3 +105,38 @@ pub async fn queue_download(
         format,
     ))
 }
+
+/// The cases behind search matches (ids from the index), those this staff member may open,
+/// newest first, up to the cap, as a download.
+pub async fn search_download(
+    st: &AppState,
+    actor: &Actor,
+    ids: &[String],
+    format: ExportFormat,
+) -> ApiResult<Response> {
+    let dir = st.directory();
+    let mut cases = Vec::new();
+    let mut cut = false;
+    for id in ids {
+        let Ok(id) = uuid::Uuid::parse_str(id) else {
+            continue;
+        };
+        // The index is a projection: the case itself decides who may open it.
+        let Some(case) = st.store.get_case(id).await? else {
+            continue;
+        };
+        if !minsheng_core::access::can_view(actor, &case, &dir) {
+            continue;
+        }
+        if cases.len() == MAX_ROWS {
+            cut = true;
+            break;
+        }
+        cases.push(case);
+    }
+    cases.sort_by(|a, b| b.registered_at.cmp(&a.registered_at).then(b.id.cmp(&a.id)));
+    Ok(download(
+        &cases_table(st, actor, &cases, "search", cut),
+        format,
+    ))
+}

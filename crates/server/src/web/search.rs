@@ -152,12 +152,17 @@ pub async fn search(
             offset: page * PAGE,
             ..Default::default()
         };
-        let format = super::dashboard::parse_format(&p.format)?;
-        let mut query = query;
-        if format.is_some() {
-            // A download takes every hit (up to the cap), not one page.
-            query.limit = super::listexport::MAX_ROWS + 1;
-            query.offset = 0;
+        if let Some(f) = super::dashboard::parse_format(&p.format)? {
+            // A download takes every match (up to the cap), not one page.
+            let index = st.text.search.clone();
+            let ids = tokio::task::spawn_blocking(move || index.matching_ids(&query))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| match e {
+                    SearchError::InvalidQuery { zh, en } => ApiError::bad("invalid_query", zh, en),
+                    e => ApiError::Internal(e.to_string()),
+                })?;
+            return super::listexport::search_download(&st, &actor, &ids, f).await;
         }
         let index = st.text.search.clone();
         let results = tokio::task::spawn_blocking(move || index.search(&query))
@@ -167,22 +172,6 @@ pub async fn search(
                 SearchError::InvalidQuery { zh, en } => ApiError::bad("invalid_query", zh, en),
                 e => ApiError::Internal(e.to_string()),
             })?;
-        if let Some(f) = format {
-            let cut = results.hits.len() > super::listexport::MAX_ROWS;
-            let mut cases = Vec::new();
-            for h in results.hits.iter().take(super::listexport::MAX_ROWS) {
-                let Ok(id) = uuid::Uuid::parse_str(&h.id) else {
-                    continue;
-                };
-                if let Some(case) = st.store.get_case(id).await?
-                    && access::can_view(&actor, &case, &dir)
-                {
-                    cases.push(case);
-                }
-            }
-            let t = super::listexport::cases_table(&st, &actor, &cases, "search", cut);
-            return Ok(super::export::download(&t, f));
-        }
         let more = results.hits.len() > PAGE;
         let mut hits = Vec::new();
         for h in results.hits.into_iter().take(PAGE) {

@@ -569,6 +569,9 @@ async fn dashboard_charts_tables_and_export(app: &TestApp) {
         })
         .sum();
     assert_eq!(total, 3.0, "the workbook has the same numbers");
+    b.goto("/staff/reports/annual").await;
+    assert!(b.text("#report-title").await.contains("年度信访工作报告"));
+    b.shot("annual").await;
     // The public page draws its chart too.
     b.goto("/open").await;
     b.find("figure[data-chart='topics'][data-chart-ready] canvas")

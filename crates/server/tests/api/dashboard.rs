@@ -237,9 +237,11 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
         .expect("Donghu office")
         .region
         .clone();
-    for (user, scope) in [
-        ("supervisor", Scope::All),
-        ("coord.donghu", Scope::Region(home.clone())),
+    // (user, KPI scope, cases in it, open cases the user may see)
+    for (user, scope, cases, open) in [
+        ("supervisor", Scope::All, 3, 3),
+        ("coord.donghu", Scope::Region(home.clone()), 3, 3),
+        ("handler.donghu.zjj", Scope::Unit("990102-zjj".into()), 1, 1),
     ] {
         let expected = app
             .state
@@ -247,7 +249,7 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
             .kpi_counts(Grain::Year, &scope, &y, &y)
             .await
             .expect("kpi counts");
-        assert_eq!(expected.cases, 3, "{user}: the cells hold the cases");
+        assert_eq!(expected.cases, cases, "{user}: the cells hold the cases");
         let c = app.web_client(Some(user)).await;
         let (s, html) = get(&c, app, &format!("/staff/dashboard?period=year&year={y}")).await;
         assert_eq!(s, 200, "{user}: {html}");
@@ -255,14 +257,12 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
             html.contains(&format!("期间内登记的事项 {} 件", expected.cases)),
             "{user}: case count shown"
         );
-        for id in [
-            "sec-trend",
-            "sec-topics",
-            "sec-deadlines",
-            "sec-kpi",
-            "sec-league",
-        ] {
+        let unit = matches!(scope, Scope::Unit(_));
+        for id in ["sec-deadlines", "sec-kpi"] {
             assert!(html.contains(id), "{user}: section {id}");
+        }
+        for id in ["sec-trend", "sec-topics", "sec-league"] {
+            assert_eq!(html.contains(id), !unit, "{user}: section {id}");
         }
         let (s, _, _, body) = get_bytes(
             &c,
@@ -293,6 +293,21 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
                 .unwrap_or_default();
             assert_eq!(row[5], shown, "{user}: {m:?} rate, never 0% without data");
         }
+        // Deadline health: every case is still open.
+        let (_, _, _, body) = get_bytes(
+            &c,
+            app,
+            &format!("/staff/dashboard?period=year&year={y}&table=deadlines&format=csv"),
+        )
+        .await;
+        let shown: u64 = csv_rows(&body)[1..]
+            .iter()
+            .map(|r| r[1].parse::<u64>().expect("number"))
+            .sum();
+        assert_eq!(shown, open, "{user}: open cases");
+        if unit {
+            continue;
+        }
         // The intake trend counts the three cases (2 visits, 1 letter).
         let (_, _, _, body) = get_bytes(
             &c,
@@ -306,18 +321,7 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
             .map(|r| r.last().expect("total").parse::<u64>().expect("number"))
             .sum();
         assert_eq!(total, 3, "{user}: trend total {rows:?}");
-        // Deadline health: all three are open.
-        let (_, _, _, body) = get_bytes(
-            &c,
-            app,
-            &format!("/staff/dashboard?period=year&year={y}&table=deadlines&format=csv"),
-        )
-        .await;
-        let open: u64 = csv_rows(&body)[1..]
-            .iter()
-            .map(|r| r[1].parse::<u64>().expect("number"))
-            .sum();
-        assert_eq!(open, 3, "{user}: open cases");
+        assert_eq!(rows.len(), 13, "{user}: twelve months, zeros included");
     }
     // A drill-down to a region with no cases shows no data, not zeros dressed as rates.
     let c = app.web_client(Some("supervisor")).await;
@@ -446,6 +450,20 @@ async fn csv_downloads_and_bad_parameters(app: &TestApp) {
     assert!(
         !text.contains("张三丰") && !text.contains("13800003000"),
         "masked"
+    );
+    // Search results download with the same masking (once the index has caught up).
+    app.state.text.flush();
+    let (s, _, cd, body) =
+        get_bytes(&c, app, "/staff/search?q=%E7%94%B5%E6%A2%AF&format=csv").await;
+    assert_eq!(s, 200);
+    assert!(cd.contains("search.csv"), "{cd}");
+    let rows = csv_rows(&body);
+    assert_eq!(rows.len(), 3, "both cases mention 电梯: {rows:?}");
+    assert!(rows[1][10].contains("****"), "phone masked");
+    let (s, _, _, _) = get_bytes(&c, app, "/staff/search?format=csv").await;
+    assert!(
+        s < 500,
+        "an empty search download is not a server error: {s}"
     );
     for path in [
         "/staff/dashboard?period=week",
