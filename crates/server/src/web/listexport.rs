@@ -100,6 +100,7 @@ pub async fn queue_download(
             None => break,
         }
     }
+    audit(st, actor, "export.queue", cases.len()).await?;
     Ok(download(
         &cases_table(st, actor, &cases, "queue", cut),
         format,
@@ -135,8 +136,17 @@ pub async fn search_download(
         cases.push(case);
     }
     cases.sort_by(|a, b| b.registered_at.cmp(&a.registered_at).then(b.id.cmp(&a.id)));
+    audit(st, actor, "export.search", cases.len()).await?;
     Ok(download(
         &cases_table(st, actor, &cases, "search", cut),
         format,
     ))
+}
+
+/// A bulk download of case data is a privileged read: it goes in the audit log with its size.
+async fn audit(st: &AppState, actor: &Actor, action: &str, rows: usize) -> ApiResult<()> {
+    st.store
+        .audit(&actor.name, action, &format!("{rows} rows"))
+        .await?;
+    Ok(())
 }

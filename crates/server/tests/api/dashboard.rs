@@ -451,6 +451,12 @@ async fn csv_downloads_and_bad_parameters(app: &TestApp) {
         !text.contains("张三丰") && !text.contains("13800003000"),
         "masked"
     );
+    assert_eq!(
+        app.query_text("SELECT detail FROM audit_log WHERE action = 'export.queue'")
+            .await,
+        vec!["2 rows".to_string()],
+        "the download is audited"
+    );
     // Search results download with the same masking (once the index has caught up).
     app.state.text.flush();
     let (s, _, cd, body) =
