@@ -8,20 +8,24 @@
 
 pub mod backup;
 pub mod crypto;
+pub mod dashboard;
 mod directory;
 mod error;
 mod knowledge;
 pub mod kpi;
 pub mod open311;
 mod read;
+pub mod typical;
 mod users;
 mod verify;
 mod writer;
 
 pub use crypto::Sealer;
+pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
+pub use typical::TypicalCase;
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};

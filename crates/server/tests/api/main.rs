@@ -7,6 +7,7 @@ mod abuse;
 mod browser;
 mod cases;
 mod citizen;
+mod dashboard;
 mod hotline;
 mod knowledge;
 mod merge;
