@@ -1,6 +1,7 @@
 //! minsheng-server: the HTTP service. `Application::build` binds any address (port 0 in tests)
 //! and serves the JSON API with the real store.
 
+pub mod abuse;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -44,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            abuse::ratelimit::limit_public,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(reject_control_chars_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(

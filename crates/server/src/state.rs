@@ -19,6 +19,8 @@ pub struct AppState {
     classifier: Arc<RwLock<Option<Arc<minsheng_text::classify::Classifier>>>>,
     /// Failed sign-ins per user name, for throttling password guessing.
     pub login_failures: Arc<crate::auth::LoginThrottle>,
+    /// Public-endpoint rate limits (per address, per phone).
+    pub rate_limits: Arc<crate::abuse::RateLimits>,
 }
 
 impl AppState {
@@ -35,12 +37,21 @@ impl AppState {
             text: Arc::new(text),
             classifier: Arc::new(RwLock::new(None)),
             login_failures: Arc::new(crate::auth::LoginThrottle::default()),
+            rate_limits: Arc::new(crate::abuse::RateLimits::new(
+                crate::abuse::Limits::default(),
+            )),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
             directory: Arc::new(RwLock::new(Arc::new(directory))),
             auth: Arc::new(auth),
         }
+    }
+
+    /// Replaces the public rate limits (`Limits::off()` for load tests).
+    pub fn with_limits(mut self, limits: crate::abuse::Limits) -> Self {
+        self.rate_limits = Arc::new(crate::abuse::RateLimits::new(limits));
+        self
     }
 
     /// Uses a search index kept on disk (the server's data directory) instead of memory.

@@ -6,7 +6,9 @@
 //! Writes go through a group committer (`writer`): concurrent requests share one durable
 //! transaction and each is answered only after that transaction has committed.
 
+pub mod backup;
 pub mod crypto;
+pub mod dashboard;
 mod directory;
 mod error;
 mod knowledge;
@@ -14,15 +16,18 @@ pub mod kpi;
 pub mod open311;
 mod read;
 pub mod suggestions;
+pub mod typical;
 mod users;
 mod verify;
 mod writer;
 
 pub use crypto::Sealer;
+pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use suggestions::{NewSuggestion, StoredEvent, SuggestionFilter};
+pub use typical::TypicalCase;
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};

@@ -3,9 +3,11 @@
 
 mod harness;
 
+mod abuse;
 mod browser;
 mod cases;
 mod citizen;
+mod dashboard;
 mod hotline;
 mod knowledge;
 mod merge;
