@@ -54,6 +54,8 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("分类模型训练失败 / classifier training failed: {e}"),
         }
     });
+    // Alerts not acknowledged in time, and supervision orders ignored, go one level up.
+    minsheng_server::alerts::spawn_escalation(st.clone());
     let app = Application::bind(&a.bind, st).await?;
     eprintln!(
         "民声 minsheng listening on http://{} (database {})",

@@ -1,6 +1,7 @@
 //! minsheng-server: the HTTP service. `Application::build` binds any address (port 0 in tests)
 //! and serves the JSON API with the real store.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
         .merge(open311::router())
+        .merge(alerts::api::router())
         .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -19,6 +19,8 @@ pub struct AppState {
     classifier: Arc<RwLock<Option<Arc<minsheng_text::classify::Classifier>>>>,
     /// Failed sign-ins per user name, for throttling password guessing.
     pub login_failures: Arc<crate::auth::LoginThrottle>,
+    /// Alerts raised or changed, for the workbench's live stream.
+    pub alerts: crate::alerts::AlertSender,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             text: Arc::new(text),
             classifier: Arc::new(RwLock::new(None)),
             login_failures: Arc::new(crate::auth::LoginThrottle::default()),
+            alerts: crate::alerts::channel(),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),

@@ -6,12 +6,14 @@
 //! Writes go through a group committer (`writer`): concurrent requests share one durable
 //! transaction and each is answered only after that transaction has committed.
 
+pub mod alerts;
 pub mod crypto;
 mod directory;
 mod error;
 mod knowledge;
 pub mod kpi;
 pub mod open311;
+mod oversight;
 mod read;
 mod users;
 mod verify;
@@ -19,7 +21,9 @@ mod writer;
 
 pub use crypto::Sealer;
 pub use error::StoreError;
+pub use alerts::{AlertFilter, AlertRecord, AppendAlert, RaiseAlert};
 pub use kpi::{ScopeKind, VolumeRow};
+pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};

@@ -4,6 +4,7 @@
 //! and the switch is remembered in a cookie.
 
 pub mod admin;
+pub mod alerts;
 pub mod assets;
 pub mod casework;
 pub mod chrome;
@@ -16,6 +17,7 @@ pub mod knowledge;
 pub mod portal;
 pub mod present;
 pub mod search;
+pub mod supervision;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -56,6 +58,12 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake", get(intake::console).post(intake::register))
         .route("/staff/intake/history", post(intake::history))
         .route("/staff/intake/preview", post(intake::preview))
+        .route("/staff/alerts", get(alerts::list))
+        .route("/staff/alerts/stream", get(crate::alerts::api::stream))
+        .route("/staff/alerts/{id}", get(alerts::detail))
+        .route("/staff/alerts/{id}/act", post(alerts::act))
+        .route("/staff/supervision", get(supervision::overview))
+        .route("/staff/supervision/act", post(supervision::act))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
         .route("/staff/admin/users/active", post(admin::set_user_active))
