@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod alerts;
 mod browser;
 mod cases;
 mod citizen;
