@@ -258,7 +258,14 @@ async fn page(
         a: row(st, c, &rec, now),
         cases,
         hidden_cases,
-        phrases: rec.alert.evidence.phrases.clone(),
+        // Stored as `category:phrase`; the phrase is what a reader checks against the text.
+        phrases: rec
+            .alert
+            .evidence
+            .phrases
+            .iter()
+            .map(|p| p.split_once(':').map_or(p.as_str(), |(_, x)| x).to_string())
+            .collect(),
         count: rec.alert.evidence.count,
         threshold: rec.alert.evidence.threshold,
         topic,
