@@ -38,7 +38,13 @@ pub struct AlertEventRecord {
 
 /// Canonical bytes of an alert event, as for case events: compact JSON of (alert_id, seq, at in
 /// milliseconds, actor, event) in declaration order.
-fn canonical(alert_id: uuid::Uuid, seq: u64, at: DateTime<Utc>, actor: &Actor, e: &AlertEvent) -> Vec<u8> {
+fn canonical(
+    alert_id: uuid::Uuid,
+    seq: u64,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    e: &AlertEvent,
+) -> Vec<u8> {
     #[derive(Serialize)]
     struct Canon<'a> {
         alert_id: uuid::Uuid,
@@ -157,7 +163,7 @@ impl Store {
         let alert = minsheng_core::alert::apply(None, op.id, at, &event)
             .ok_or_else(|| StoreError::Corrupt("raise produced no alert".into()))?;
         let rec = AlertEventRecord::seal(op.id, 1, at, op.actor.clone(), event, GENESIS);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::tx::begin_write(&self.pool).await?;
         let inserted = sqlx::query(
             "INSERT INTO alerts (id, key, rule, level, status, region, unit, raised_at, level_since, \
              report_due, version, last_hash, state) \
@@ -213,7 +219,7 @@ impl Store {
     /// Appends events to an alert if it is still at `expected_version` (else `Conflict`).
     pub async fn append_alert(&self, op: AppendAlert) -> Result<AlertRecord, StoreError> {
         let id = op.id.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::tx::begin_write(&self.pool).await?;
         let row: Option<(String, Option<String>, Option<String>)> =
             sqlx::query_as("SELECT last_hash, region, unit FROM alerts WHERE id = $1")
                 .bind(id.clone())
@@ -263,20 +269,22 @@ impl Store {
     }
 
     pub async fn get_alert(&self, id: uuid::Uuid) -> Result<Option<AlertRecord>, StoreError> {
-        let row: Option<AlertRow> =
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM alerts WHERE id = $1")))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<AlertRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM alerts WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(record).transpose()
     }
 
     pub async fn alert_by_key(&self, key: &str) -> Result<Option<AlertRecord>, StoreError> {
-        let row: Option<AlertRow> =
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM alerts WHERE key = $1")))
-                .bind(key.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<AlertRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM alerts WHERE key = $1"
+        )))
+        .bind(key.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(record).transpose()
     }
 

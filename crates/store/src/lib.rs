@@ -15,13 +15,14 @@ pub mod kpi;
 pub mod open311;
 mod oversight;
 mod read;
+mod tx;
 mod users;
 mod verify;
 mod writer;
 
+pub use alerts::{AlertFilter, AlertRecord, AppendAlert, RaiseAlert};
 pub use crypto::Sealer;
 pub use error::StoreError;
-pub use alerts::{AlertFilter, AlertRecord, AppendAlert, RaiseAlert};
 pub use kpi::{ScopeKind, VolumeRow};
 pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};

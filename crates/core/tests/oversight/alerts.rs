@@ -378,7 +378,12 @@ fn ignored_supervision_orders_escalate_one_level_up_once() {
     );
     let supervisor = staff(Role::Supervisor, PROV);
     let escalate = Command::EscalateSupervision;
-    c.refuse(&supervisor, "2026-03-04 10:00", &escalate, "not_allowed_in_state");
+    c.refuse(
+        &supervisor,
+        "2026-03-04 10:00",
+        &escalate,
+        "not_allowed_in_state",
+    );
     c.ok(
         &supervisor,
         "2026-03-04 10:00",
@@ -388,7 +393,12 @@ fn ignored_supervision_orders_escalate_one_level_up_once() {
         },
     );
     // Due by 24:00 on 03-07 (China time): still in time at 23:59.
-    c.refuse(&supervisor, "2026-03-07 23:59", &escalate, "supervision_not_overdue");
+    c.refuse(
+        &supervisor,
+        "2026-03-07 23:59",
+        &escalate,
+        "supervision_not_overdue",
+    );
     let system = Actor::system("督办升级");
     c.refuse(&handler(DEPT), "2026-03-08 09:00", &escalate, "forbidden");
     c.refuse(&coord(CITY), "2026-03-08 09:00", &escalate, "forbidden");
@@ -402,7 +412,12 @@ fn ignored_supervision_orders_escalate_one_level_up_once() {
     let order = &c.state.supervisions[0];
     assert_eq!(order.escalated_to.as_deref(), Some(CITY));
     assert!(order.is_open(), "escalation is no report");
-    c.refuse(&supervisor, "2026-03-09 09:00", &escalate, "supervision_escalated");
+    c.refuse(
+        &supervisor,
+        "2026-03-09 09:00",
+        &escalate,
+        "supervision_escalated",
+    );
     // A late report still closes the order.
     c.ok(
         &handler(DEPT),
@@ -411,7 +426,12 @@ fn ignored_supervision_orders_escalate_one_level_up_once() {
             response: "已约谈物业，电梯已修复".into(),
         },
     );
-    c.refuse(&supervisor, "2026-03-20 09:00", &escalate, "not_allowed_in_state");
+    c.refuse(
+        &supervisor,
+        "2026-03-20 09:00",
+        &escalate,
+        "not_allowed_in_state",
+    );
     assert_eq!(c.replayed(), c.state);
 }
 
@@ -453,12 +473,25 @@ fn publishing_orders_and_assigning_leaders() {
         leader: leader.into(),
         post: "县委副书记".into(),
     };
-    c.refuse(&handler(DEPT), "2026-03-03 10:00", &assign("王建国"), "forbidden");
-    c.refuse(&supervisor, "2026-03-03 10:00", &assign(" "), "invalid_field");
+    c.refuse(
+        &handler(DEPT),
+        "2026-03-03 10:00",
+        &assign("王建国"),
+        "forbidden",
+    );
+    c.refuse(
+        &supervisor,
+        "2026-03-03 10:00",
+        &assign(" "),
+        "invalid_field",
+    );
     let events = c.ok(&coord(COUNTY), "2026-03-03 10:00", assign("王建国"));
     assert!(events.iter().all(|e| !e.is_public()));
     let leader = c.state.leader.clone().expect("leader");
-    assert_eq!((leader.leader.as_str(), leader.at), ("王建国", t("2026-03-03 10:00")));
+    assert_eq!(
+        (leader.leader.as_str(), leader.at),
+        ("王建国", t("2026-03-03 10:00"))
+    );
     assert_eq!(c.replayed(), c.state);
 }
 
@@ -467,5 +500,8 @@ fn the_supervision_queue_level_is_policy() {
     let p = policy();
     assert_eq!(p.supervision_level, 3);
     let text = SHIPPED_POLICY.replace("supervision_level = 3", "supervision_level = 7");
-    assert!(Policy::from_toml(&text).is_err(), "a level the ladder does not have");
+    assert!(
+        Policy::from_toml(&text).is_err(),
+        "a level the ladder does not have"
+    );
 }

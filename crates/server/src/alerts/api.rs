@@ -43,7 +43,9 @@ pub fn filter(q: &ListQuery) -> ApiResult<AlertFilter> {
             ]
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| ApiError::bad("invalid_status", "预警状态无效", "Invalid alert status"))?,
+            .ok_or_else(|| {
+                ApiError::bad("invalid_status", "预警状态无效", "Invalid alert status")
+            })?,
         ),
     };
     let level = match q.level.as_str() {
@@ -52,7 +54,9 @@ pub fn filter(q: &ListQuery) -> ApiResult<AlertFilter> {
             l.parse::<u8>()
                 .ok()
                 .filter(|l| (1..=9).contains(l))
-                .ok_or_else(|| ApiError::bad("invalid_level", "预警级别无效", "Invalid alert level"))?,
+                .ok_or_else(|| {
+                    ApiError::bad("invalid_level", "预警级别无效", "Invalid alert level")
+                })?,
         ),
     };
     Ok(AlertFilter {

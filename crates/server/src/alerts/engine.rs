@@ -36,7 +36,11 @@ pub async fn evaluate(
     let p = &policy.alert;
     let mut drafts: Vec<AlertDraft> = Vec::new();
 
-    drafts.extend(alert::risk_lexicon(p, case.id, &risk_hits(&case_text(case))));
+    drafts.extend(alert::risk_lexicon(
+        p,
+        case.id,
+        &risk_hits(&case_text(case)),
+    ));
 
     let me = MatterCase {
         case: case.id,
@@ -44,7 +48,11 @@ pub async fn evaluate(
         people: case.group_size.max(1),
         at: case.registered_at,
     };
-    drafts.extend(alert::group_matter(p, &case.id.to_string(), std::slice::from_ref(&me)));
+    drafts.extend(alert::group_matter(
+        p,
+        &case.id.to_string(),
+        std::slice::from_ref(&me),
+    ));
 
     // 越级访 is decided at registration; the rule reads it from the case's facts.
     let events = st.store.events(case.id).await?;

@@ -7,6 +7,7 @@
 //! deadline.
 
 pub mod api;
+pub mod demo;
 mod engine;
 mod escalation;
 pub mod queue;

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{Redirect, IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::{self, Actor};
 use minsheng_core::alert::AlertStatus;
@@ -123,7 +123,11 @@ struct ListPage {
     levels: Vec<Opt>,
 }
 
-pub async fn list(State(st): State<AppState>, ws: WebStaff, Query(q): Query<ListQuery>) -> Response {
+pub async fn list(
+    State(st): State<AppState>,
+    ws: WebStaff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let actor = ws.staff.actor();
     let c = ws.c;
     let r = async {

@@ -11,15 +11,16 @@ use serde_json::{Value, json};
 /// A case whose facts carry a level-1 risk phrase (self-harm, the lexicon's extreme group).
 fn risky(phone: &str) -> Value {
     let mut body = new_case("appeal", "phone", phone);
-    body["facts_reasons"] =
-        json!("补偿款拖了三年一直不给，再不解决我明天就去市政府楼顶跳楼。");
+    body["facts_reasons"] = json!("补偿款拖了三年一直不给，再不解决我明天就去市政府楼顶跳楼。");
     body["title"] = json!("征收补偿款长期未兑现");
     body["topic"] = json!("0102");
     body
 }
 
 async fn alerts_of(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
-    let (s, b) = app.get(&format!("/api/v1/alerts{query}"), Some(token)).await;
+    let (s, b) = app
+        .get(&format!("/api/v1/alerts{query}"), Some(token))
+        .await;
     assert_eq!(s, 200, "{b}");
     b.as_array().expect("list").clone()
 }
@@ -96,7 +97,10 @@ async fn risk_alert_is_raised_once_per_key(app: &TestApp) {
     assert!(!new);
     assert_eq!(rec.alert.level, 1, "the first alert stands");
     // Filters.
-    assert_eq!(alerts_of(app, &sup, "?level=1&status=raised").await.len(), 1);
+    assert_eq!(
+        alerts_of(app, &sup, "?level=1&status=raised").await.len(),
+        1
+    );
     assert!(alerts_of(app, &sup, "?status=closed").await.is_empty());
     assert_error(
         &app.get("/api/v1/alerts?level=x", Some(&sup)).await,
@@ -130,9 +134,21 @@ async fn lifecycle_refusals_are_bilingual_and_change_nothing(app: &TestApp) {
         let path = format!("/api/v1/alerts/{id}/{name}");
         async move { app.post(&path, Some(&token), &json!({"note": note})).await }
     };
-    assert_error(&step("handle", "已处置", sup.clone()).await, 400, "alert_not_allowed");
-    assert_error(&step("close", "", sup.clone()).await, 400, "alert_not_allowed");
-    assert_error(&step("ignore", "", sup.clone()).await, 400, "unknown_command");
+    assert_error(
+        &step("handle", "已处置", sup.clone()).await,
+        400,
+        "alert_not_allowed",
+    );
+    assert_error(
+        &step("close", "", sup.clone()).await,
+        400,
+        "alert_not_allowed",
+    );
+    assert_error(
+        &step("ignore", "", sup.clone()).await,
+        400,
+        "unknown_command",
+    );
     // Out of scope: a handling unit elsewhere does not learn the alert exists; intake sees it
     // but is not a duty officer.
     let other = app.login("handler.xicheng.zjj").await;
@@ -140,8 +156,12 @@ async fn lifecycle_refusals_are_bilingual_and_change_nothing(app: &TestApp) {
     let intake = app.login("intake.donghu").await;
     assert_eq!(step("acknowledge", "", intake).await.0, 403);
     assert_error(
-        &app.post("/api/v1/alerts/not-a-uuid/acknowledge", Some(&sup), &json!({}))
-            .await,
+        &app.post(
+            "/api/v1/alerts/not-a-uuid/acknowledge",
+            Some(&sup),
+            &json!({}),
+        )
+        .await,
         404,
         "not_found",
     );
@@ -154,11 +174,28 @@ async fn lifecycle_refusals_are_bilingual_and_change_nothing(app: &TestApp) {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["alert"]["status"], "acknowledged");
     assert_eq!(b["report_due"], Value::Null);
-    assert_error(&step("acknowledge", "", sup.clone()).await, 400, "alert_not_allowed");
-    assert_error(&step("handle", "   ", sup.clone()).await, 400, "note_required");
-    assert_eq!(step("handle", "已联系属地稳控，当事人情绪平稳", sup.clone()).await.0, 200);
+    assert_error(
+        &step("acknowledge", "", sup.clone()).await,
+        400,
+        "alert_not_allowed",
+    );
+    assert_error(
+        &step("handle", "   ", sup.clone()).await,
+        400,
+        "note_required",
+    );
+    assert_eq!(
+        step("handle", "已联系属地稳控，当事人情绪平稳", sup.clone())
+            .await
+            .0,
+        200
+    );
     assert_eq!(step("close", "", sup.clone()).await.0, 200);
-    assert_error(&step("close", "", sup.clone()).await, 400, "alert_not_allowed");
+    assert_error(
+        &step("close", "", sup.clone()).await,
+        400,
+        "alert_not_allowed",
+    );
 
     let (_, b) = app.get(&format!("/api/v1/alerts/{id}"), Some(&sup)).await;
     assert_eq!(b["alert"]["status"], "closed");
@@ -198,16 +235,26 @@ async fn unacknowledged_alerts_and_ignored_orders_escalate(app: &TestApp) {
     assert_eq!(b["alert"]["level"], 3);
     assert_eq!(b["alert"]["raised_level"], 4);
     assert_eq!(when(&b["report_due"]), at + Duration::hours(8));
-    assert_eq!(b["events"][1]["event"], json!({"type": "escalated", "from": 4, "to": 3}));
+    assert_eq!(
+        b["events"][1]["event"],
+        json!({"type": "escalated", "from": 4, "to": 3})
+    );
     // Once is enough for one deadline: the job running again at the same instant does nothing.
     assert_eq!(alerts::escalate_due(st, at).await.expect("escalate").0, 0);
     // Acknowledged in time: it stays where it is.
     let (s, _) = app
-        .post(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&sup), &json!({}))
+        .post(
+            &format!("/api/v1/alerts/{id}/acknowledge"),
+            Some(&sup),
+            &json!({}),
+        )
         .await;
     assert_eq!(s, 200);
     let later = at + Duration::days(30);
-    assert_eq!(alerts::escalate_due(st, later).await.expect("escalate").0, 0);
+    assert_eq!(
+        alerts::escalate_due(st, later).await.expect("escalate").0,
+        0
+    );
 
     // A supervision order ignored past its report deadline goes to the office one level up.
     let coord = app.login("coord.donghu").await;
@@ -239,7 +286,10 @@ async fn unacknowledged_alerts_and_ignored_orders_escalate(app: &TestApp) {
     assert_eq!(orders, 1);
     let c = stored(app, &case_id).await;
     assert_eq!(c.supervisions[0].unit, "990102-zjj");
-    assert_eq!(c.supervisions[0].escalated_to.as_deref(), Some("990100-xfj"));
+    assert_eq!(
+        c.supervisions[0].escalated_to.as_deref(),
+        Some("990100-xfj")
+    );
     let (_, orders) = alerts::escalate_due(st, ordered + Duration::days(6))
         .await
         .expect("escalate");
@@ -293,7 +343,9 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
     let mut handler = stream(app, "handler.donghu.zjj").await;
     let (case_id, _, _) = app.register("intake.donghu", &risky("13800004001")).await;
     let (mut sbuf, mut hbuf) = (String::new(), String::new());
-    let got = next_alert(&mut sup, &mut sbuf).await.expect("supervisor event");
+    let got = next_alert(&mut sup, &mut sbuf)
+        .await
+        .expect("supervisor event");
     assert_eq!(got["rule"], "risk_lexicon");
     assert_eq!(got["level"], 1);
     let risk_id = got["id"].as_str().expect("id").to_string();
@@ -315,17 +367,30 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
     .await
     .expect("raise");
     assert!(new);
-    let first = next_alert(&mut handler, &mut hbuf).await.expect("handler event");
-    assert_eq!(first["id"], own.alert.id.to_string(), "out-of-scope alert leaked");
+    let first = next_alert(&mut handler, &mut hbuf)
+        .await
+        .expect("handler event");
+    assert_eq!(
+        first["id"],
+        own.alert.id.to_string(),
+        "out-of-scope alert leaked"
+    );
     assert_ne!(first["id"], risk_id);
     // The supervisor sees that one too, and changes as they happen.
     let next = next_alert(&mut sup, &mut sbuf).await.expect("second");
     assert_eq!(next["id"], own.alert.id.to_string());
     let token = app.login("supervisor").await;
-    app.post(&format!("/api/v1/alerts/{risk_id}/acknowledge"), Some(&token), &json!({}))
-        .await;
+    app.post(
+        &format!("/api/v1/alerts/{risk_id}/acknowledge"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
     let changed = next_alert(&mut sup, &mut sbuf).await.expect("change");
-    assert_eq!((changed["id"].as_str(), changed["status"].as_str()), (Some(risk_id.as_str()), Some("acknowledged")));
+    assert_eq!(
+        (changed["id"].as_str(), changed["status"].as_str()),
+        (Some(risk_id.as_str()), Some("acknowledged"))
+    );
     // Not signed in: no stream.
     let r = app
         .client
@@ -337,7 +402,11 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
 }
 crate::both!(live_alerts_reach_only_viewers_in_scope);
 
-async fn queue_numbers(app: &TestApp, actor_user: &str, now: DateTime<Utc>) -> Vec<(String, Vec<String>)> {
+async fn queue_numbers(
+    app: &TestApp,
+    actor_user: &str,
+    now: DateTime<Utc>,
+) -> Vec<(String, Vec<String>)> {
     let user = app
         .state
         .store
@@ -389,7 +458,10 @@ async fn supervision_queue_fills_itself(app: &TestApp) {
         q.iter().find(|(x, _)| x == n).map(|(_, r)| r.clone())
     };
     assert_eq!(reasons_of(&q, &num(&plain)), None, "{q:?}");
-    assert_eq!(reasons_of(&q, &num(&risky_case)), Some(vec!["alert".to_string()]));
+    assert_eq!(
+        reasons_of(&q, &num(&risky_case)),
+        Some(vec!["alert".to_string()])
+    );
     assert_eq!(
         reasons_of(&q, &num(&first)),
         Some(vec!["repeat_on_open_case".to_string()])
@@ -402,7 +474,13 @@ async fn supervision_queue_fills_itself(app: &TestApp) {
     );
     // A coordinator elsewhere sees none of them; handlers do not work the queue.
     assert!(queue_numbers(app, "coord.yunshan", now).await.is_empty());
-    let handler = app.state.store.user_by_username("handler.donghu.zjj").await.expect("u").expect("u");
+    let handler = app
+        .state
+        .store
+        .user_by_username("handler.donghu.zjj")
+        .await
+        .expect("u")
+        .expect("u");
     let actor = minsheng_core::access::Actor {
         user_id: Some(handler.id),
         name: handler.display_name,
@@ -415,14 +493,21 @@ async fn supervision_queue_fills_itself(app: &TestApp) {
     let list = alerts_of(app, &sup, "").await;
     let alert_id = list
         .iter()
-        .find(|a| a["alert"]["rule"] == "risk_lexicon" && a["alert"]["evidence"]["cases"][0] == risk_id.as_str())
+        .find(|a| {
+            a["alert"]["rule"] == "risk_lexicon"
+                && a["alert"]["evidence"]["cases"][0] == risk_id.as_str()
+        })
         .expect("risk alert")["alert"]["id"]
         .as_str()
         .expect("id")
         .to_string();
     for (step, note) in [("acknowledge", ""), ("handle", "已稳控"), ("close", "")] {
         let (s, b) = app
-            .post(&format!("/api/v1/alerts/{alert_id}/{step}"), Some(&sup), &json!({"note": note}))
+            .post(
+                &format!("/api/v1/alerts/{alert_id}/{step}"),
+                Some(&sup),
+                &json!({"note": note}),
+            )
             .await;
         assert_eq!(s, 200, "{b}");
     }
@@ -438,7 +523,10 @@ async fn supervision_queue_fills_itself(app: &TestApp) {
         .text()
         .await
         .expect("html");
-    assert!(html.contains(&num(&first)), "queue page lists the repeated case");
+    assert!(
+        html.contains(&num(&first)),
+        "queue page lists the repeated case"
+    );
     assert!(html.contains("未终结事项重复信访"));
 }
 crate::both!(supervision_queue_fills_itself);
@@ -474,7 +562,10 @@ async fn leader_owned_cases_and_public_orders(app: &TestApp) {
     assert_eq!(s, 303);
     let sup = app.login("supervisor").await;
     let leader = stored(app, &id).await.leader.expect("leader");
-    assert_eq!((leader.leader.as_str(), leader.post.as_str()), ("王建国", "东湖区副区长"));
+    assert_eq!(
+        (leader.leader.as_str(), leader.post.as_str()),
+        ("王建国", "东湖区副区长")
+    );
     let page = sup_web
         .get(format!("{}/staff/supervision", app.base))
         .send()
@@ -483,23 +574,45 @@ async fn leader_owned_cases_and_public_orders(app: &TestApp) {
         .text()
         .await
         .expect("html");
-    assert!(page.contains("(0 / 1)"), "resolution rate shown as a fraction");
+    assert!(
+        page.contains("(0 / 1)"),
+        "resolution rate shown as a fraction"
+    );
     assert!(page.contains("王建国"));
 
     // A public supervision record carries no personal fields.
     let coord = app.login("coord.donghu").await;
-    app.ok(&coord, &id, json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}))
-        .await;
+    app.ok(
+        &coord,
+        &id,
+        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
+    )
+    .await;
     app.ok(&sup, &id, json!({"command": "supervise", "instruction": "请五日内报告张三丰反映问题的处理进展", "respond_within_days": 5}))
         .await;
-    assert!(app.state.store.public_supervisions(Utc::now()).await.expect("public").is_empty());
+    assert!(
+        app.state
+            .store
+            .public_supervisions(Utc::now())
+            .await
+            .expect("public")
+            .is_empty()
+    );
     let (s, _) = post(
         &sup_web,
-        vec![("command", "publish_supervision".into()), ("case", number.clone())],
+        vec![
+            ("command", "publish_supervision".into()),
+            ("case", number.clone()),
+        ],
     )
     .await;
     assert_eq!(s, 303);
-    let public = app.state.store.public_supervisions(Utc::now()).await.expect("public");
+    let public = app
+        .state
+        .store
+        .public_supervisions(Utc::now())
+        .await
+        .expect("public");
     assert_eq!(public.len(), 1);
     assert_eq!(public[0].case_number, number);
     assert_eq!(public[0].unit, "990102-zjj");
@@ -519,7 +632,11 @@ async fn alert_pages_by_role(app: &TestApp) {
         (None, &one, 303),
         (None, "/staff/supervision", 303),
         (Some("supervisor"), "/staff/alerts", 200),
-        (Some("supervisor"), "/staff/alerts?level=1&status=raised", 200),
+        (
+            Some("supervisor"),
+            "/staff/alerts?level=1&status=raised",
+            200,
+        ),
         (Some("supervisor"), "/staff/alerts?level=9x", 400),
         (Some("supervisor"), &one, 200),
         (Some("supervisor"), "/staff/alerts/not-an-id", 404),
@@ -558,7 +675,10 @@ async fn alert_pages_by_role(app: &TestApp) {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("alert-l1") && html.contains("内签收上报"), "{html}");
+    assert!(
+        html.contains("alert-l1") && html.contains("内签收上报"),
+        "{html}"
+    );
     let html = app
         .web_client(Some("handler.donghu.zjj"))
         .await

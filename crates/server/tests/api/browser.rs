@@ -528,12 +528,18 @@ async fn supervisor_acknowledges_an_alert_that_appears_live(app: &TestApp) {
         .await
         .expect("read")
         .expect("alert");
-    assert_eq!(rec.alert.status, minsheng_core::alert::AlertStatus::Acknowledged);
+    assert_eq!(
+        rec.alert.status,
+        minsheng_core::alert::AlertStatus::Acknowledged
+    );
     assert_eq!(rec.alert.evidence.cases[0].to_string(), case_id);
     let events = app.state.store.alert_events(uuid).await.expect("events");
     let steps: Vec<&str> = events.iter().map(|e| e.event.name()).collect();
     assert_eq!(steps, ["raised", "acknowledged"]);
-    assert_eq!(events[1].actor.role, minsheng_core::access::Role::Supervisor);
+    assert_eq!(
+        events[1].actor.role,
+        minsheng_core::access::Role::Supervisor
+    );
     assert_eq!(events[1].event.note(), Some("已联系属地乡镇稳控"));
 }
 crate::both!(supervisor_acknowledges_an_alert_that_appears_live);
