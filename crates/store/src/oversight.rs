@@ -158,7 +158,7 @@ impl Store {
                 });
             }
         }
-        out.sort_by(|a, b| b.ordered_at.cmp(&a.ordered_at));
+        out.sort_by_key(|s| std::cmp::Reverse(s.ordered_at));
         Ok(out)
     }
 }

@@ -109,7 +109,7 @@ pub async fn build(st: &AppState, actor: &Actor, now: DateTime<Utc>) -> ApiResul
             out.push(QueueItem { case, reasons });
         }
     }
-    out.sort_by(|a, b| b.reasons.len().cmp(&a.reasons.len()));
+    out.sort_by_key(|q| std::cmp::Reverse(q.reasons.len()));
     Ok(out)
 }
 
