@@ -1,7 +1,7 @@
 //! Alerts over HTTP: the JSON API (list, one alert with its history, lifecycle steps) and the
 //! live stream of server-sent events that the workbench listens to.
 
-use super::{act, command, load_visible, may_view, visible};
+use super::{act, command, load_visible, may_view, visible_to};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -76,10 +76,13 @@ pub async fn visible_alerts(
     if !may_view(actor) {
         return Err(ApiError::Forbidden);
     }
-    let dir = st.directory();
-    let mut all = st.store.list_alerts(f).await?;
-    all.retain(|r| visible(actor, r, &dir));
-    Ok(all)
+    let mut out = Vec::new();
+    for r in st.store.list_alerts(f).await? {
+        if visible_to(st, actor, &r).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
 }
 
 async fn list(
@@ -171,7 +174,7 @@ pub async fn stream(State(st): State<AppState>, staff: Staff) -> ApiResult<Respo
         loop {
             match rx.recv().await {
                 Ok(rec) => {
-                    if !visible(&actor, &rec, &st.directory()) {
+                    if !visible_to(&st, &actor, &rec).await.unwrap_or(false) {
                         continue;
                     }
                     let Ok(data) = serde_json::to_string(&notice(&rec)) else {

@@ -18,7 +18,7 @@ pub use escalation::{ESCALATION_EVERY, escalate_due, spawn_escalation};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use minsheng_core::access::{Actor, Role};
+use minsheng_core::access::{self, Actor, Role};
 use minsheng_core::alert::{self, AlertCommand, AlertError};
 use minsheng_core::region::Directory;
 use minsheng_store::{AlertRecord, AppendAlert, RaiseAlert, StoreError};
@@ -53,6 +53,29 @@ pub fn visible(actor: &Actor, rec: &AlertRecord, dir: &Directory) -> bool {
         Role::Handler => own_unit,
         Role::Citizen => false,
     }
+}
+
+/// `visible`, and for everyone but supervisors and administrators also that the viewer may
+/// open at least one case the alert names: an accused unit never learns of an alert about an
+/// accusation against it through its region or its unit (Art. 30).
+pub async fn visible_to(st: &AppState, actor: &Actor, rec: &AlertRecord) -> ApiResult<bool> {
+    let dir = st.directory();
+    if !may_view(actor) || !visible(actor, rec, &dir) {
+        return Ok(false);
+    }
+    if matches!(actor.role, Role::Admin | Role::Supervisor | Role::System)
+        || rec.alert.evidence.cases.is_empty()
+    {
+        return Ok(true);
+    }
+    for id in &rec.alert.evidence.cases {
+        if let Some(case) = st.store.get_case(*id).await?
+            && access::can_view(actor, &case, &dir)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Who may acknowledge, handle and close alerts they see: the duty officers of supervision and
@@ -161,7 +184,7 @@ pub fn command(name: &str, by: &str, note: &str) -> ApiResult<AlertCommand> {
 pub async fn load_visible(st: &AppState, actor: &Actor, id: &str) -> ApiResult<AlertRecord> {
     let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     match st.store.get_alert(id).await? {
-        Some(rec) if may_view(actor) && visible(actor, &rec, &st.directory()) => Ok(rec),
+        Some(rec) if visible_to(st, actor, &rec).await? => Ok(rec),
         _ => Err(ApiError::NotFound),
     }
 }

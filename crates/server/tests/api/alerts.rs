@@ -710,3 +710,78 @@ async fn alert_pages_by_role(app: &TestApp) {
     assert_eq!(rec.alert.status, AlertStatus::Raised);
 }
 crate::both!(alert_pages_by_role);
+
+async fn an_accused_unit_never_sees_alerts_about_the_accusation(app: &TestApp) {
+    let mut accusation = risky("13800008001");
+    accusation["kind"] = json!("accusation");
+    accusation["channel"] = json!("letter");
+    accusation["accused_unit"] = json!("990102-zjj");
+    let (case_id, _, _) = app.register("intake.donghu", &accusation).await;
+    // Even an alert filed against the accused unit itself stays out of its sight.
+    let draft = AlertDraft {
+        rule: AlertRule::Cluster,
+        level: 3,
+        key: format!("cluster:{case_id}"),
+        evidence: Evidence {
+            cases: vec![uuid::Uuid::parse_str(&case_id).expect("uuid")],
+            ..Evidence::default()
+        },
+    };
+    let (rec, _) = alerts::raise(
+        &app.state,
+        draft,
+        Some("990102001001".into()),
+        Some("990102-zjj".into()),
+        Utc::now(),
+    )
+    .await
+    .expect("raise");
+    let accused = app.login("handler.donghu.zjj").await;
+    assert!(alerts_of(app, &accused, "").await.is_empty());
+    assert_error(
+        &app.get(&format!("/api/v1/alerts/{}", rec.alert.id), Some(&accused))
+            .await,
+        404,
+        "not_found",
+    );
+    let sup = app.login("supervisor").await;
+    assert_eq!(alerts_of(app, &sup, "").await.len(), 2, "risk + cluster");
+}
+crate::both!(an_accused_unit_never_sees_alerts_about_the_accusation);
+
+/// The demo data fills the oversight pages: alerts in several statuses, orders, leader cases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_oversight_data_fills_the_pages() {
+    let app = TestApp::spawn(crate::harness::Backend::Sqlite).await;
+    minsheng_server::demo::generate_cases(&app.state, 150, 11, 60)
+        .await
+        .expect("demo cases");
+    let (alerts_n, orders, leaders) = alerts::demo::seed(&app.state).await.expect("seed");
+    assert!(
+        alerts_n >= 2 && orders >= 1 && leaders >= 1,
+        "{alerts_n} {orders} {leaders}"
+    );
+    let sup = app.login("supervisor").await;
+    let list = alerts_of(&app, &sup, "").await;
+    let statuses: std::collections::BTreeSet<&str> = list
+        .iter()
+        .map(|a| a["alert"]["status"].as_str().expect("status"))
+        .collect();
+    assert!(
+        statuses.contains("raised") && statuses.len() >= 2,
+        "{statuses:?}"
+    );
+    let web = app.web_client(Some("supervisor")).await;
+    for path in ["/staff/alerts", "/staff/supervision"] {
+        let r = web
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let (n, broken) = app.state.store.verify_alerts().await.expect("verify");
+    assert_eq!(n as usize, list.len());
+    assert!(broken.is_empty());
+    app.finish().await;
+}
