@@ -311,9 +311,13 @@ impl Default for AlertPolicy {
             ],
             risk_lexicon: RiskLexiconRule {
                 default_level: 3,
-                categories: [("extreme".to_string(), 1), ("group".to_string(), 2)]
-                    .into_iter()
-                    .collect(),
+                categories: [
+                    ("extreme".to_string(), 1),
+                    ("group".to_string(), 2),
+                    ("gathering".to_string(), 2),
+                ]
+                .into_iter()
+                .collect(),
             },
             group: vec![
                 GroupTier {

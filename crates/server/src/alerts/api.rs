@@ -4,8 +4,9 @@
 use super::{act, command, load_visible, may_view, visible_to};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query, RawBody, parse_json};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -122,10 +123,15 @@ async fn step(
     State(st): State<AppState>,
     staff: Staff,
     Path((id, name)): Path<(String, String)>,
-    body: Option<Json<StepBody>>,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<AlertRecord>> {
     let actor = staff.actor();
-    let note = body.map(|Json(b)| b.note).unwrap_or_default();
+    // The note is optional for most steps, so an empty body is an empty note.
+    let note = if body.iter().all(u8::is_ascii_whitespace) {
+        String::new()
+    } else {
+        parse_json::<StepBody>(&body)?.note
+    };
     let cmd = command(&name, &actor.name, &note)?;
     Ok(Json(
         act(&st, &actor, &id, &cmd, crate::service::now()).await?,

@@ -785,3 +785,33 @@ async fn demo_oversight_data_fills_the_pages() {
     assert!(broken.is_empty());
     app.finish().await;
 }
+
+async fn bad_api_input_is_a_bilingual_4xx(app: &TestApp) {
+    app.register("intake.donghu", &risky("13800009001")).await;
+    let sup = app.login("supervisor").await;
+    let (id, _) = only(app, &sup, "risk_lexicon").await;
+    let path = format!("/api/v1/alerts/{id}/acknowledge");
+    assert_error(
+        &app.post_raw(&path, Some(&sup), "{not json").await,
+        400,
+        "invalid_json",
+    );
+    assert_error(
+        &app.post_raw(&path, Some(&sup), r#"{"note": 5}"#).await,
+        400,
+        "invalid_json",
+    );
+    assert_error(
+        &app.post_raw(&path, Some(&sup), r#"{"note": "", "by": "someone else"}"#)
+            .await,
+        400,
+        "invalid_json",
+    );
+    let (_, b) = app.get(&format!("/api/v1/alerts/{id}"), Some(&sup)).await;
+    assert_eq!(b["alert"]["status"], "raised", "nothing changed");
+    // An empty body is an empty note.
+    assert_eq!(app.post_raw(&path, Some(&sup), "").await.0, 200);
+    let (s, _) = app.get("/api/v1/alerts", None).await;
+    assert_eq!(s, 401);
+}
+crate::both!(bad_api_input_is_a_bilingual_4xx);
