@@ -1,5 +1,6 @@
 //! `minsheng`: the one binary. Subcommands live in their own files.
 
+mod backup;
 mod demo;
 mod hotspots;
 mod serve;
@@ -46,6 +47,10 @@ enum Command {
     EvalClassifier(train::EvalArgs),
     /// Find hotspots (热点问题) in a CSV of messages.
     Hotspots(hotspots::Args),
+    /// Write an online, consistent backup archive (personal data stays encrypted).
+    Backup(backup::BackupArgs),
+    /// Restore a backup archive into an empty database.
+    Restore(backup::RestoreArgs),
     /// Rebuild the search index of the data directory from the database (stop the server first).
     Reindex(setup::StoreArgs),
 }
@@ -79,6 +84,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(a) => serve::run(a).await,
             Command::Reindex(a) => reindex(a).await,
+            Command::Backup(a) => backup::backup(a).await,
+            Command::Restore(a) => backup::restore(a).await,
             Command::Demo(a) => demo::run(a).await,
             Command::Users { command } => users::run(command).await,
             Command::Verify(a) => verify::run(a).await,

@@ -14,13 +14,38 @@ pub struct Args {
     /// Fill the database with demo data first if it is empty.
     #[arg(long)]
     pub demo: bool,
+    /// Public submissions per network address per minute (0 = no limit).
+    #[arg(long, default_value_t = 10, env = "MINSHENG_PUBLIC_WRITES_PER_MINUTE")]
+    pub public_writes_per_minute: u32,
+    /// Tracking attempts and citizen actions per address per minute (0 = no limit).
+    #[arg(long, default_value_t = 30, env = "MINSHENG_PUBLIC_TRACKS_PER_MINUTE")]
+    pub public_tracks_per_minute: u32,
+    /// Public submissions per phone number per hour (0 = no limit).
+    #[arg(
+        long,
+        default_value_t = 5,
+        env = "MINSHENG_SUBMISSIONS_PER_PHONE_PER_HOUR"
+    )]
+    pub submissions_per_phone_per_hour: u32,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "MINSHENG_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
     /// Cases to generate with --demo.
     #[arg(long, default_value_t = 3000)]
     pub demo_cases: usize,
 }
 
 pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let st = a.store.open_state_with_search().await?;
+    let st = a
+        .store
+        .open_state_with_search()
+        .await?
+        .with_limits(minsheng_server::abuse::Limits {
+            writes_per_minute: a.public_writes_per_minute,
+            tracks_per_minute: a.public_tracks_per_minute,
+            per_phone_per_hour: a.submissions_per_phone_per_hour,
+            trust_forwarded_for: a.trust_forwarded_for,
+        });
     let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {
@@ -56,6 +81,15 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
     });
     // Alerts not acknowledged in time, and supervision orders ignored, go one level up.
     minsheng_server::alerts::spawn_escalation(st.clone());
+    // Forget recovered rate-limit keys now and then, so memory stays bounded.
+    let limits = st.rate_limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            limits.housekeep();
+        }
+    });
     let app = Application::bind(&a.bind, st).await?;
     eprintln!(
         "民声 minsheng listening on http://{} (database {})",

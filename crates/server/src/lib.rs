@@ -1,6 +1,7 @@
 //! minsheng-server: the HTTP service. `Application::build` binds any address (port 0 in tests)
 //! and serves the JSON API with the real store.
 
+pub mod abuse;
 pub mod alerts;
 pub mod api;
 pub mod auth;
@@ -44,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            abuse::ratelimit::limit_public,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(reject_control_chars_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -155,11 +160,15 @@ impl Application {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     }
 
     /// Runs until `shutdown` resolves (tests).
@@ -167,9 +176,13 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 

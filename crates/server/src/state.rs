@@ -21,6 +21,8 @@ pub struct AppState {
     pub login_failures: Arc<crate::auth::LoginThrottle>,
     /// Alerts raised or changed, for the workbench's live stream.
     pub alerts: crate::alerts::AlertSender,
+    /// Public-endpoint rate limits (per address, per phone).
+    pub rate_limits: Arc<crate::abuse::RateLimits>,
 }
 
 impl AppState {
@@ -38,12 +40,21 @@ impl AppState {
             classifier: Arc::new(RwLock::new(None)),
             login_failures: Arc::new(crate::auth::LoginThrottle::default()),
             alerts: crate::alerts::channel(),
+            rate_limits: Arc::new(crate::abuse::RateLimits::new(
+                crate::abuse::Limits::default(),
+            )),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
             directory: Arc::new(RwLock::new(Arc::new(directory))),
             auth: Arc::new(auth),
         }
+    }
+
+    /// Replaces the public rate limits (`Limits::off()` for load tests).
+    pub fn with_limits(mut self, limits: crate::abuse::Limits) -> Self {
+        self.rate_limits = Arc::new(crate::abuse::RateLimits::new(limits));
+        self
     }
 
     /// Uses a search index kept on disk (the server's data directory) instead of memory.

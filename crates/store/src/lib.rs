@@ -7,7 +7,9 @@
 //! transaction and each is answered only after that transaction has committed.
 
 pub mod alerts;
+pub mod backup;
 pub mod crypto;
+pub mod dashboard;
 mod directory;
 mod error;
 mod knowledge;
@@ -16,16 +18,19 @@ pub mod open311;
 mod oversight;
 mod read;
 mod tx;
+pub mod typical;
 mod users;
 mod verify;
 mod writer;
 
 pub use alerts::{AlertFilter, AlertRecord, AppendAlert, RaiseAlert};
 pub use crypto::Sealer;
+pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
+pub use typical::TypicalCase;
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::{AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner};

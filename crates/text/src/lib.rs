@@ -8,6 +8,7 @@ pub mod lexicon;
 pub mod related;
 pub mod search;
 pub mod segment;
+pub mod spam;
 
 use std::collections::HashSet;
 

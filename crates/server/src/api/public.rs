@@ -43,6 +43,7 @@ pub async fn submit(
         ));
     }
     let idem = super::cases::idempotency_key(&headers, "public", &body)?;
+    crate::abuse::check_submission(&st, &input)?;
     let r = service::register(&st, &Actor::citizen(), input, idem).await?;
     Ok((
         if r.new {

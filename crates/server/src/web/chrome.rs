@@ -22,7 +22,11 @@ pub enum Lang {
 
 impl Lang {
     pub fn from_cookie_header(parts: &Parts) -> Lang {
-        for h in parts.headers.get_all(header::COOKIE) {
+        Self::from_headers(&parts.headers)
+    }
+
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
+        for h in headers.get_all(header::COOKIE) {
             let Ok(v) = h.to_str() else { continue };
             for pair in v.split(';') {
                 if let Some((k, val)) = pair.trim().split_once('=')

@@ -8,16 +8,24 @@ pub mod alerts;
 pub mod assets;
 pub mod casework;
 pub mod chrome;
+pub mod dashboard;
 pub mod documents;
 pub mod export;
 pub mod forms;
 pub mod insight;
 pub mod intake;
 pub mod knowledge;
+pub mod listexport;
+pub mod period;
 pub mod portal;
 pub mod present;
+pub mod reports;
 pub mod search;
+pub mod sections;
+pub mod statview;
 pub mod supervision;
+pub mod transparency;
+pub mod typical;
 pub mod workbench;
 
 use crate::state::AppState;
@@ -34,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(portal::track_form).post(portal::track))
         .route("/track/act", post(portal::act))
         .route("/lang/{lang}", get(switch_lang))
+        .route("/open", get(transparency::open_page))
         .route("/kb", get(knowledge::public_list))
         .route("/kb/{id}", get(knowledge::public_article))
         .route("/staff/kb", get(knowledge::staff_list))
@@ -52,6 +61,14 @@ pub fn router() -> Router<AppState> {
         .route("/staff/cases/{id}/act", post(casework::act))
         .route("/staff/cases/{id}/reveal", post(casework::reveal))
         .route(
+            "/staff/cases/{id}/typical",
+            get(typical::form).post(typical::publish),
+        )
+        .route(
+            "/staff/cases/{id}/typical/withdraw",
+            post(typical::withdraw),
+        )
+        .route(
             "/staff/cases/{id}/documents/{doc}",
             get(documents::document),
         )
@@ -64,6 +81,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/alerts/{id}/act", post(alerts::act))
         .route("/staff/supervision", get(supervision::overview))
         .route("/staff/supervision/act", post(supervision::act))
+        .route("/staff/dashboard", get(dashboard::dashboard))
+        .route("/staff/reports/annual", get(reports::annual))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
         .route("/staff/admin/users/active", post(admin::set_user_active))

@@ -146,6 +146,7 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
             key: k.chars().take(64).collect(),
             request_hash: hex::encode(Sha256::digest(&body)),
         });
+        crate::abuse::check_submission(&st, &input)?;
         service::register(&st, &Actor::citizen(), input, idem).await
     }
     .await;

@@ -37,6 +37,8 @@ pub struct SearchParams {
     to: String,
     #[serde(default)]
     page: usize,
+    #[serde(default)]
+    format: String,
 }
 
 pub struct HitRow {
@@ -66,6 +68,8 @@ struct SearchPage {
     searched: bool,
     more_href: Option<String>,
     prev_href: Option<String>,
+    /// This search as a download (without `format`).
+    export_href: String,
 }
 
 fn choice(value: &str, zh: &str, en: &str, selected: &str) -> Choice {
@@ -148,6 +152,18 @@ pub async fn search(
             offset: page * PAGE,
             ..Default::default()
         };
+        if let Some(f) = super::dashboard::parse_format(&p.format)? {
+            // A download takes every match (up to the cap), not one page.
+            let index = st.text.search.clone();
+            let ids = tokio::task::spawn_blocking(move || index.matching_ids(&query))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| match e {
+                    SearchError::InvalidQuery { zh, en } => ApiError::bad("invalid_query", zh, en),
+                    e => ApiError::Internal(e.to_string()),
+                })?;
+            return super::listexport::search_download(&st, &actor, &ids, f).await;
+        }
         let index = st.text.search.clone();
         let results = tokio::task::spawn_blocking(move || index.search(&query))
             .await
@@ -230,6 +246,7 @@ pub async fn search(
             to: p.to.clone(),
             hits,
             more_href: more.then(|| href(page + 1)),
+            export_href: href(0),
             prev_href: (page > 0).then(|| href(page - 1)),
             q: p.q.clone(),
             c: c.clone(),

@@ -113,6 +113,8 @@ pub struct QueueParams {
     overdue: String,
     #[serde(default)]
     cursor: String,
+    #[serde(default)]
+    format: String,
 }
 
 /// One line of the queue.
@@ -144,6 +146,8 @@ struct QueuePage {
     overdue: bool,
     next_href: Option<String>,
     first_page: bool,
+    /// The same filters as a download (without `format`).
+    export_query: String,
 }
 
 pub async fn queue(
@@ -189,6 +193,9 @@ pub async fn queue(
             ..Default::default()
         };
         let scope = service::scope_for(&st, &actor)?;
+        if let Some(f) = super::dashboard::parse_format(&p.format)? {
+            return super::listexport::queue_download(&st, &actor, &scope, filter, f).await;
+        }
         let page = service::list_visible(&st, &actor, &scope, &filter).await?;
         let rows = page
             .items
@@ -280,6 +287,15 @@ pub async fn queue(
             overdue,
             next_href,
             first_page: p.cursor.is_empty(),
+            export_query: format!(
+                "status={}&kind={}&channel={}&flow={}&sort={}&overdue={}",
+                urlencode(&p.status),
+                urlencode(&p.kind),
+                urlencode(&p.channel),
+                urlencode(&p.flow),
+                sort.as_str(),
+                if overdue { "1" } else { "" }
+            ),
             c: c.clone(),
         };
         Ok(render(&page))

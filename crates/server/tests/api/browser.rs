@@ -543,3 +543,107 @@ async fn supervisor_acknowledges_an_alert_that_appears_live(app: &TestApp) {
     assert_eq!(events[1].event.note(), Some("已联系属地乡镇稳控"));
 }
 crate::both!(supervisor_acknowledges_an_alert_that_appears_live);
+/// The dashboard draws its charts with ECharts, each table view shows the chart's numbers, and
+/// a table's download link gives a workbook that opens with the same numbers.
+async fn dashboard_charts_tables_and_export(app: &TestApp) {
+    use calamine::{Data, Reader, Xlsx};
+    for (i, channel) in ["visit", "letter", "visit"].iter().enumerate() {
+        app.register(
+            "intake.donghu",
+            &new_case("appeal", channel, &format!("1380000{:04}", 5000 + i)),
+        )
+        .await;
+    }
+    crate::dashboard::fill_kpi_cells_for_tests(app).await;
+    let b = Browser::start(app, "dashboard").await;
+    b.sign_in("supervisor").await;
+    b.goto("/staff/dashboard?period=year").await;
+    for key in ["trend", "topics", "deadlines", "league", "regions"] {
+        b.find(&format!(
+            "figure[data-chart='{key}'][data-chart-ready] .chart-canvas canvas"
+        ))
+        .await;
+    }
+    b.shot("dashboard").await;
+    // The chart's numbers, read back from ECharts, equal the table view's.
+    let same = b
+        .js("function table(key) {
+               return Array.from(document.querySelectorAll('#t-' + key + ' tbody tr'))
+                 .map(tr => Array.from(tr.children).map(td => td.textContent.trim()));
+             }
+             function option(key) {
+               const box = document.querySelector(\"figure[data-chart='\" + key + \"'] .chart-canvas\");
+               return echarts.getInstanceByDom(box).getOption();
+             }
+             const trend = option('trend');
+             const totals = trend.xAxis[0].data.map((_, i) =>
+               trend.series.reduce((s, x) => s + Number(x.data[i]), 0));
+             const trendTable = table('trend').map(r => Number(r[r.length - 1]));
+             const dl = option('deadlines').series[0].data.map(d => Number(d.value));
+             const dlTable = table('deadlines').map(r => Number(r[1]));
+             const topics = option('topics').series[0].data.map(d => Number(d.value));
+             const topicTable = table('topics').map(r => Number(r[1]));
+             return {trend: [totals, trendTable], deadlines: [dl, dlTable], topics: [topics, topicTable]};")
+        .await;
+    for key in ["trend", "deadlines", "topics"] {
+        assert_eq!(same[key][0], same[key][1], "{key}: chart and table agree");
+    }
+    assert_eq!(
+        same["trend"][1]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).sum::<f64>()),
+        Some(3.0),
+        "three cases in the trend"
+    );
+    // The download link, fetched in the signed-in browser session.
+    let got =
+        b.c.execute_async(
+            "const done = arguments[arguments.length - 1];
+             const a = document.querySelector('#sec-trend a.dl-xlsx');
+             fetch(a.href).then(async r => {
+               const bytes = Array.from(new Uint8Array(await r.arrayBuffer()));
+               done({status: r.status, type: r.headers.get('content-type'),
+                     disposition: r.headers.get('content-disposition'), body: bytes});
+             }).catch(e => done({error: String(e)}));",
+            vec![],
+        )
+        .await
+        .expect("fetch the download");
+    assert_eq!(got["status"], 200, "{got}");
+    assert!(
+        got["disposition"]
+            .as_str()
+            .is_some_and(|d| d.contains("attachment") && d.contains(".xlsx")),
+        "{got}"
+    );
+    let bytes: Vec<u8> = got["body"]
+        .as_array()
+        .expect("body bytes")
+        .iter()
+        .filter_map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+        .collect();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
+    assert_eq!(
+        sheet.get((0, 0)),
+        Some(&Data::String("期间（Period）".into()))
+    );
+    let last = sheet.width() - 1;
+    let total: f64 = (1..sheet.height())
+        .filter_map(|r| match sheet.get((r, last)) {
+            Some(Data::Float(x)) => Some(*x),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(total, 3.0, "the workbook has the same numbers");
+    b.goto("/staff/reports/annual").await;
+    assert!(b.text("#report-title").await.contains("年度信访工作报告"));
+    b.shot("annual").await;
+    // The public page draws its chart too.
+    b.goto("/open").await;
+    b.find("figure[data-chart='topics'][data-chart-ready] canvas")
+        .await;
+    b.shot("open").await;
+    b.close().await;
+}
+crate::both!(dashboard_charts_tables_and_export);

@@ -125,7 +125,13 @@ const EXTRA_USERS: &[(&str, minsheng_core::access::Role, &str)] = &[
 ];
 
 impl TestApp {
+    /// A server without public rate limits: most tests submit many cases from one address and
+    /// one phone, and are about something else. Rate limits are tested with `spawn_with`.
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, minsheng_server::abuse::Limits::off()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, limits: minsheng_server::abuse::Limits) -> TestApp {
         let dir = std::env::temp_dir().join(format!("minsheng-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (url, pg_db) = match backend {
@@ -148,7 +154,8 @@ impl TestApp {
             Calendar::shipped(),
             directory,
             PasswordParams::cheap(),
-        );
+        )
+        .with_limits(limits);
         demo::seed_users(&state).await.expect("demo users");
         for (user, role, unit) in EXTRA_USERS {
             minsheng_server::api::admin::add_user(

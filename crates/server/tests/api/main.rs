@@ -3,10 +3,12 @@
 
 mod harness;
 
+mod abuse;
 mod alerts;
 mod browser;
 mod cases;
 mod citizen;
+mod dashboard;
 mod hotline;
 mod knowledge;
 mod merge;

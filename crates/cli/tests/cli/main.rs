@@ -1,10 +1,13 @@
 //! The `minsheng` binary end to end: demo data, verify (and its tamper detection after a raw
 //! UPDATE), policy check — on SQLite and PostgreSQL.
 
+mod backup;
+mod crash;
+
 use sqlx::Connection;
 use std::process::{Command, Output};
 
-fn minsheng(args: &[&str]) -> Output {
+pub fn minsheng(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_minsheng"))
         .args(args)
         .env("MINSHENG_LOG", "warn")
@@ -14,7 +17,7 @@ fn minsheng(args: &[&str]) -> Output {
         .expect("run minsheng")
 }
 
-fn text(o: &Output) -> String {
+pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -22,7 +25,7 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn temp_dir() -> std::path::PathBuf {
+pub fn temp_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("minsheng-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&d).unwrap();
     d
