@@ -47,6 +47,12 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
     let n = demo::generate_cases(st, cases, seed, 120)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (alerts, orders, leaders) = minsheng_server::alerts::demo::seed(st)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "预警与督办 / oversight: {alerts} alerts, {orders} supervision orders, {leaders} leader-owned cases"
+    );
     eprintln!(
         "演示数据已生成 / demo data ready: {n} cases in {:.1}s",
         started.elapsed().as_secs_f64()

@@ -79,6 +79,8 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("分类模型训练失败 / classifier training failed: {e}"),
         }
     });
+    // Alerts not acknowledged in time, and supervision orders ignored, go one level up.
+    minsheng_server::alerts::spawn_escalation(st.clone());
     // Forget recovered rate-limit keys now and then, so memory stays bounded.
     let limits = st.rate_limits.clone();
     tokio::spawn(async move {

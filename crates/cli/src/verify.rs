@@ -18,7 +18,18 @@ pub async fn run(a: StoreArgs) -> anyhow::Result<ExitCode> {
         report.events,
         report.failures.len()
     );
-    Ok(if report.failures.is_empty() {
+    let (alerts, alert_failures) = store.verify_alerts().await?;
+    for f in &alert_failures {
+        println!(
+            "TAMPERED alert {} event seq {}: {}",
+            f.alert_id, f.seq, f.reason
+        );
+    }
+    println!(
+        "verified {alerts} alerts: {} broken chain(s)",
+        alert_failures.len()
+    );
+    Ok(if report.failures.is_empty() && alert_failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

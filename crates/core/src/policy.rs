@@ -238,6 +238,8 @@ pub struct AlertPolicy {
     pub cluster: ClusterRule,
     pub repeat_petitioner: RepeatPetitionerRule,
     pub skip_level: SkipLevelRule,
+    /// Open alerts at this level or more severe put their cases in the supervision queue.
+    pub supervision_level: u8,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -309,9 +311,13 @@ impl Default for AlertPolicy {
             ],
             risk_lexicon: RiskLexiconRule {
                 default_level: 3,
-                categories: [("extreme".to_string(), 1), ("group".to_string(), 2)]
-                    .into_iter()
-                    .collect(),
+                categories: [
+                    ("extreme".to_string(), 1),
+                    ("group".to_string(), 2),
+                    ("gathering".to_string(), 2),
+                ]
+                .into_iter()
+                .collect(),
             },
             group: vec![
                 GroupTier {
@@ -341,6 +347,7 @@ impl Default for AlertPolicy {
                 level: 4,
             },
             skip_level: SkipLevelRule { level: 3 },
+            supervision_level: 3,
         }
     }
 }
@@ -386,6 +393,7 @@ impl AlertPolicy {
             ("cluster.level", self.cluster.level),
             ("repeat_petitioner.level", self.repeat_petitioner.level),
             ("skip_level.level", self.skip_level.level),
+            ("supervision_level", self.supervision_level),
         ];
         used.extend(
             self.risk_lexicon

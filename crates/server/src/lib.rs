@@ -2,6 +2,7 @@
 //! and serves the JSON API with the real store.
 
 pub mod abuse;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(suggest::api::router())
         .merge(open311::router())
+        .merge(alerts::api::router())
         .merge(web::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -488,7 +488,9 @@ pub async fn create_decided(
         })
         .await?;
     if let Created::New(case) = &created {
-        st.text.project_new(case, caller_key, &rules.directory);
+        st.text
+            .project_new(case, caller_key.clone(), &rules.directory);
+        crate::alerts::after_registration(st, case, caller_key.as_deref()).await;
     }
     Ok(created)
 }

@@ -19,6 +19,8 @@ pub struct AppState {
     classifier: Arc<RwLock<Option<Arc<minsheng_text::classify::Classifier>>>>,
     /// Failed sign-ins per user name, for throttling password guessing.
     pub login_failures: Arc<crate::auth::LoginThrottle>,
+    /// Alerts raised or changed, for the workbench's live stream.
+    pub alerts: crate::alerts::AlertSender,
     /// Public-endpoint rate limits (per address, per phone).
     pub rate_limits: Arc<crate::abuse::RateLimits>,
 }
@@ -37,6 +39,7 @@ impl AppState {
             text: Arc::new(text),
             classifier: Arc::new(RwLock::new(None)),
             login_failures: Arc::new(crate::auth::LoginThrottle::default()),
+            alerts: crate::alerts::channel(),
             rate_limits: Arc::new(crate::abuse::RateLimits::new(
                 crate::abuse::Limits::default(),
             )),

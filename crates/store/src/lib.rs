@@ -6,6 +6,7 @@
 //! Writes go through a group committer (`writer`): concurrent requests share one durable
 //! transaction and each is answered only after that transaction has committed.
 
+pub mod alerts;
 pub mod backup;
 pub mod crypto;
 pub mod dashboard;
@@ -14,17 +15,21 @@ mod error;
 mod knowledge;
 pub mod kpi;
 pub mod open311;
+mod oversight;
 mod read;
 pub mod suggestions;
+mod tx;
 pub mod typical;
 mod users;
 mod verify;
 mod writer;
 
+pub use alerts::{AlertFilter, AlertRecord, AppendAlert, RaiseAlert};
 pub use crypto::Sealer;
 pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
+pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use suggestions::{NewSuggestion, StoredEvent, SuggestionFilter};
 pub use typical::TypicalCase;

@@ -176,7 +176,7 @@ enum Outcome {
 async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     let result: Result<(), StoreError> = async {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::tx::begin_write(pool).await?;
         for op in batch.iter() {
             let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
             let outcome = match op {

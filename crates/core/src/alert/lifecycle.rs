@@ -49,6 +49,48 @@ pub enum AlertEvent {
     Closed { by: String, note: String },
 }
 
+impl AlertEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AlertEvent::Raised(_) => "raised",
+            AlertEvent::Acknowledged { .. } => "acknowledged",
+            AlertEvent::Escalated { .. } => "escalated",
+            AlertEvent::Handled { .. } => "handled",
+            AlertEvent::Closed { .. } => "closed",
+        }
+    }
+
+    pub fn zh(&self) -> &'static str {
+        match self {
+            AlertEvent::Raised(_) => "发出预警",
+            AlertEvent::Acknowledged { .. } => "签收",
+            AlertEvent::Escalated { .. } => "超时升级",
+            AlertEvent::Handled { .. } => "处置",
+            AlertEvent::Closed { .. } => "关闭",
+        }
+    }
+
+    pub fn en(&self) -> &'static str {
+        match self {
+            AlertEvent::Raised(_) => "Raised",
+            AlertEvent::Acknowledged { .. } => "Acknowledged",
+            AlertEvent::Escalated { .. } => "Escalated (not acknowledged in time)",
+            AlertEvent::Handled { .. } => "Handled",
+            AlertEvent::Closed { .. } => "Closed",
+        }
+    }
+
+    /// The note written with the step, if any.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            AlertEvent::Acknowledged { note, .. }
+            | AlertEvent::Handled { note, .. }
+            | AlertEvent::Closed { note, .. } => Some(note.as_str()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "command", rename_all = "snake_case")]

@@ -171,6 +171,16 @@ pub enum Command {
     AnswerSupervision {
         response: String,
     },
+    /// An order ignored past its report deadline goes one level up: the petition office of the
+    /// parent region takes it over (督办升级).
+    EscalateSupervision,
+    /// Marks the latest supervision order's record as public (督办公开).
+    PublishSupervision,
+    /// 领导包案: a named leader takes personal charge of the case until it is resolved.
+    AssignLeader {
+        leader: String,
+        post: String,
+    },
     /// Reveal a masked personal field (an audited event; the server checks `access::can_reveal`).
     RevealPersonalData {
         field: String,
@@ -210,6 +220,9 @@ impl Command {
             Command::AttachDuplicate { .. } => "attach_duplicate",
             Command::Supervise { .. } => "supervise",
             Command::AnswerSupervision { .. } => "answer_supervision",
+            Command::EscalateSupervision => "escalate_supervision",
+            Command::PublishSupervision => "publish_supervision",
+            Command::AssignLeader { .. } => "assign_leader",
             Command::RevealPersonalData { .. } => "reveal_personal_data",
         }
     }
@@ -360,6 +373,14 @@ pub enum Event {
     SupervisionAnswered {
         response: String,
     },
+    SupervisionEscalated {
+        to_unit: String,
+    },
+    SupervisionPublished,
+    LeaderAssigned {
+        leader: String,
+        post: String,
+    },
 }
 
 impl Event {
@@ -395,6 +416,9 @@ impl Event {
             Event::DuplicateAttached { .. } => "duplicate_attached",
             Event::Supervised { .. } => "supervised",
             Event::SupervisionAnswered { .. } => "supervision_answered",
+            Event::SupervisionEscalated { .. } => "supervision_escalated",
+            Event::SupervisionPublished => "supervision_published",
+            Event::LeaderAssigned { .. } => "leader_assigned",
         }
     }
 
@@ -407,6 +431,9 @@ impl Event {
                 | Event::HearingRecorded { .. }
                 | Event::Supervised { .. }
                 | Event::SupervisionAnswered { .. }
+                | Event::SupervisionEscalated { .. }
+                | Event::SupervisionPublished
+                | Event::LeaderAssigned { .. }
         )
     }
 
@@ -448,6 +475,9 @@ impl Event {
             Event::DuplicateAttached { .. } => "并入重复件",
             Event::Supervised { .. } => "督办",
             Event::SupervisionAnswered { .. } => "督办反馈",
+            Event::SupervisionEscalated { .. } => "督办升级",
+            Event::SupervisionPublished => "督办公开",
+            Event::LeaderAssigned { .. } => "领导包案",
         }
     }
 }
@@ -491,6 +521,9 @@ impl Event {
             Event::DuplicateAttached { .. } => "Duplicate merged in",
             Event::Supervised { .. } => "Supervision order",
             Event::SupervisionAnswered { .. } => "Supervision report",
+            Event::SupervisionEscalated { .. } => "Supervision escalated",
+            Event::SupervisionPublished => "Supervision record made public",
+            Event::LeaderAssigned { .. } => "Leader took charge",
         }
     }
 }
@@ -567,6 +600,18 @@ pub struct CaseState {
     pub duplicates: Vec<CaseLink>,
     #[serde(default)]
     pub supervisions: Vec<Supervision>,
+    /// 领导包案: the leader in personal charge, if any.
+    #[serde(default)]
+    pub leader: Option<LeaderCase>,
+}
+
+/// A leader in personal charge of a case (领导包案).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaderCase {
+    pub leader: String,
+    pub post: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A reference to another case.
@@ -588,6 +633,14 @@ pub struct Supervision {
     pub respond_within_days: u32,
     pub answered_at: Option<DateTime<Utc>>,
     pub response: Option<String>,
+    /// The office one level up that took the order over when it was ignored.
+    #[serde(default)]
+    pub escalated_to: Option<String>,
+    #[serde(default)]
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// The record may be shown on the public transparency page.
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Supervision {
@@ -659,6 +712,7 @@ impl CaseState {
             merged_into: None,
             duplicates: Vec::new(),
             supervisions: Vec::new(),
+            leader: None,
             reg,
         }
     }
@@ -907,6 +961,9 @@ pub fn apply(
                 respond_within_days: *respond_within_days,
                 answered_at: None,
                 response: None,
+                escalated_to: None,
+                escalated_at: None,
+                public: false,
             });
         }
         Event::SupervisionAnswered { response } => {
@@ -914,6 +971,24 @@ pub fn apply(
                 open.answered_at = Some(at);
                 open.response = Some(response.clone());
             }
+        }
+        Event::SupervisionEscalated { to_unit } => {
+            if let Some(open) = s.supervisions.iter_mut().rev().find(|x| x.is_open()) {
+                open.escalated_to = Some(to_unit.clone());
+                open.escalated_at = Some(at);
+            }
+        }
+        Event::SupervisionPublished => {
+            if let Some(last) = s.supervisions.last_mut() {
+                last.public = true;
+            }
+        }
+        Event::LeaderAssigned { leader, post } => {
+            s.leader = Some(LeaderCase {
+                leader: leader.clone(),
+                post: post.clone(),
+                at,
+            });
         }
     }
     Some(s)
@@ -976,7 +1051,10 @@ pub fn decide(
             cmd @ (Command::Merge { .. }
             | Command::AttachDuplicate { .. }
             | Command::Supervise { .. }
-            | Command::AnswerSupervision { .. }),
+            | Command::AnswerSupervision { .. }
+            | Command::EscalateSupervision
+            | Command::PublishSupervision
+            | Command::AssignLeader { .. }),
         ) => oversight::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),

@@ -113,6 +113,65 @@ pub(super) fn decide(
                 response: text("response", response, 4, 5000)?,
             }])
         }
+        Command::EscalateSupervision => {
+            a.require(
+                "escalate_supervision",
+                &[Role::Supervisor, Role::System],
+                None,
+            )?;
+            let Some(open) = s.supervisions.iter().rev().find(|x| x.is_open()) else {
+                return Err(not_allowed("escalate_supervision", s));
+            };
+            if open.escalated_to.is_some() {
+                return Err(DomainError::rule(
+                    "supervision_escalated",
+                    "督查督办",
+                    "该督办已升级，不再重复升级",
+                    "this supervision order has already been escalated",
+                ));
+            }
+            // Only an order that was ignored: past its report deadline with no report.
+            if !open.is_overdue(ctx.now) {
+                return Err(DomainError::rule(
+                    "supervision_not_overdue",
+                    "督查督办",
+                    "督办反馈期限未到，不能升级",
+                    "the report is not yet overdue; the order cannot be escalated",
+                ));
+            }
+            let to = ctx.directory.office_above(&open.unit).ok_or_else(|| {
+                DomainError::rule(
+                    "no_office_above",
+                    "督查督办",
+                    "承办单位没有上一级信访部门，无法升级",
+                    "there is no petition office above the unit to escalate to",
+                )
+            })?;
+            Ok(vec![Event::SupervisionEscalated {
+                to_unit: to.id.clone(),
+            }])
+        }
+        Command::PublishSupervision => {
+            a.require("publish_supervision", &[Role::Supervisor], None)?;
+            match s.supervisions.last() {
+                Some(x) if !x.public => Ok(vec![Event::SupervisionPublished]),
+                _ => Err(not_allowed("publish_supervision", s)),
+            }
+        }
+        Command::AssignLeader { leader, post } => {
+            if s.status.is_terminal() {
+                return Err(not_allowed("assign_leader", s));
+            }
+            a.require(
+                "assign_leader",
+                &[Role::Supervisor, Role::Coordinator],
+                None,
+            )?;
+            Ok(vec![Event::LeaderAssigned {
+                leader: text("leader", leader, 2, 50)?,
+                post: text("post", post, 2, 100)?,
+            }])
+        }
         _ => Err(not_allowed(cmd.name(), s)),
     }
 }

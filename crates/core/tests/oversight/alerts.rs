@@ -365,3 +365,143 @@ fn rating_classes_come_from_policy() {
         Some(RatingClass::Unsatisfied)
     );
 }
+
+/// 督办升级: an order ignored past its report deadline goes to the petition office one level
+/// above the unit ordered, once; the system job and supervisors may escalate, nobody earlier.
+#[test]
+fn ignored_supervision_orders_escalate_one_level_up_once() {
+    let mut c = petition_at("2026-03-02 10:00");
+    c.ok(
+        &coord(COUNTY),
+        "2026-03-03 10:00",
+        transfer(DEPT, TransferMode::Assign),
+    );
+    let supervisor = staff(Role::Supervisor, PROV);
+    let escalate = Command::EscalateSupervision;
+    c.refuse(
+        &supervisor,
+        "2026-03-04 10:00",
+        &escalate,
+        "not_allowed_in_state",
+    );
+    c.ok(
+        &supervisor,
+        "2026-03-04 10:00",
+        Command::Supervise {
+            instruction: "请三日内报告进展".into(),
+            respond_within_days: 3,
+        },
+    );
+    // Due by 24:00 on 03-07 (China time): still in time at 23:59.
+    c.refuse(
+        &supervisor,
+        "2026-03-07 23:59",
+        &escalate,
+        "supervision_not_overdue",
+    );
+    let system = Actor::system("督办升级");
+    c.refuse(&handler(DEPT), "2026-03-08 09:00", &escalate, "forbidden");
+    c.refuse(&coord(CITY), "2026-03-08 09:00", &escalate, "forbidden");
+    let events = c.ok(&system, "2026-03-08 00:00", escalate.clone());
+    assert_eq!(
+        events,
+        [Event::SupervisionEscalated {
+            to_unit: CITY.into()
+        }]
+    );
+    let order = &c.state.supervisions[0];
+    assert_eq!(order.escalated_to.as_deref(), Some(CITY));
+    assert!(order.is_open(), "escalation is no report");
+    c.refuse(
+        &supervisor,
+        "2026-03-09 09:00",
+        &escalate,
+        "supervision_escalated",
+    );
+    // A late report still closes the order.
+    c.ok(
+        &handler(DEPT),
+        "2026-03-09 10:00",
+        Command::AnswerSupervision {
+            response: "已约谈物业，电梯已修复".into(),
+        },
+    );
+    c.refuse(
+        &supervisor,
+        "2026-03-20 09:00",
+        &escalate,
+        "not_allowed_in_state",
+    );
+    assert_eq!(c.replayed(), c.state);
+}
+
+/// 督办公开 and 领导包案 are role-checked case events, hidden from the petitioner's timeline.
+#[test]
+fn publishing_orders_and_assigning_leaders() {
+    let mut c = petition_at("2026-03-02 10:00");
+    let supervisor = staff(Role::Supervisor, PROV);
+    c.refuse(
+        &supervisor,
+        "2026-03-02 11:00",
+        &Command::PublishSupervision,
+        "not_allowed_in_state",
+    );
+    c.ok(
+        &supervisor,
+        "2026-03-02 11:00",
+        Command::Supervise {
+            instruction: "请依法及时转送交办".into(),
+            respond_within_days: 5,
+        },
+    );
+    c.refuse(
+        &coord(CITY),
+        "2026-03-02 12:00",
+        &Command::PublishSupervision,
+        "forbidden",
+    );
+    c.ok(&supervisor, "2026-03-02 12:00", Command::PublishSupervision);
+    assert!(c.state.supervisions[0].public);
+    c.refuse(
+        &supervisor,
+        "2026-03-02 13:00",
+        &Command::PublishSupervision,
+        "not_allowed_in_state",
+    );
+
+    let assign = |leader: &str| Command::AssignLeader {
+        leader: leader.into(),
+        post: "县委副书记".into(),
+    };
+    c.refuse(
+        &handler(DEPT),
+        "2026-03-03 10:00",
+        &assign("王建国"),
+        "forbidden",
+    );
+    c.refuse(
+        &supervisor,
+        "2026-03-03 10:00",
+        &assign(" "),
+        "invalid_field",
+    );
+    let events = c.ok(&coord(COUNTY), "2026-03-03 10:00", assign("王建国"));
+    assert!(events.iter().all(|e| !e.is_public()));
+    let leader = c.state.leader.clone().expect("leader");
+    assert_eq!(
+        (leader.leader.as_str(), leader.at),
+        ("王建国", t("2026-03-03 10:00"))
+    );
+    assert_eq!(c.replayed(), c.state);
+}
+
+#[test]
+fn the_supervision_queue_level_is_policy() {
+    let p = policy();
+    assert_eq!(p.supervision_level, 3);
+    let text = SHIPPED_POLICY.replace("supervision_level = 3", "supervision_level = 7");
+    assert!(
+        Policy::from_toml(&text).is_err(),
+        "a level the ladder does not have"
+    );
+}

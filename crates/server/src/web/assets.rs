@@ -31,6 +31,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/vendor/htmx/LICENSE"),
     ),
     (
+        "alerts.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/alerts.js"),
+    ),
+    (
         "charts.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/charts.js"),

@@ -4,6 +4,7 @@
 //! and the switch is remembered in a cookie.
 
 pub mod admin;
+pub mod alerts;
 pub mod assets;
 pub mod casework;
 pub mod chrome;
@@ -23,6 +24,7 @@ pub mod search;
 pub mod sections;
 pub mod statview;
 pub mod suggest;
+pub mod supervision;
 pub mod transparency;
 pub mod typical;
 pub mod workbench;
@@ -75,6 +77,12 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake", get(intake::console).post(intake::register))
         .route("/staff/intake/history", post(intake::history))
         .route("/staff/intake/preview", post(intake::preview))
+        .route("/staff/alerts", get(alerts::list))
+        .route("/staff/alerts/stream", get(crate::alerts::api::stream))
+        .route("/staff/alerts/{id}", get(alerts::detail))
+        .route("/staff/alerts/{id}/act", post(alerts::act))
+        .route("/staff/supervision", get(supervision::overview))
+        .route("/staff/supervision/act", post(supervision::act))
         .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/reports/annual", get(reports::annual))
         .route("/staff/admin", get(admin::overview))

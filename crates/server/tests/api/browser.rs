@@ -476,6 +476,73 @@ async fn language_switch() {
     app.finish().await;
 }
 
+/// A supervisor has the alert list open; a case registered afterwards raises an alert that
+/// appears on the page without a reload (server-sent events), and the supervisor acknowledges
+/// it in the browser. The stored lifecycle shows who acknowledged it.
+async fn supervisor_acknowledges_an_alert_that_appears_live(app: &TestApp) {
+    let b = Browser::start(app, "alerts").await;
+    b.sign_in("supervisor").await;
+    b.goto("/staff/alerts").await;
+    b.find("#no-alerts").await;
+    // The stream is open before the case is registered.
+    for _ in 0..100 {
+        if b.js("return document.getElementById('alert-panel').getAttribute('data-live');")
+            .await
+            == json!("1")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.js("window.__noReload = 'still here'; return null;").await;
+
+    let mut body = new_case("appeal", "phone", "13800009911");
+    body["title"] = json!("征收补偿款长期未兑现");
+    body["facts_reasons"] = json!("补偿款拖了三年，再不解决我就去市政府楼顶跳楼。");
+    let (case_id, _, _) = app.register("intake.donghu", &body).await;
+
+    let link = b.find("#alert-live li a.alert-link").await;
+    assert_eq!(link.text().await.expect("text"), "风险词命中");
+    assert_eq!(
+        b.js("return window.__noReload || null;").await,
+        json!("still here"),
+        "the alert arrived without a reload"
+    );
+    assert!(b.text("#alert-live li .badge").await.contains("一级"));
+    b.shot("alert-live").await;
+    let href = link.attr("href").await.expect("href").expect("a link");
+    let id = href.trim_start_matches("/staff/alerts/").to_string();
+    b.submit("#alert-live li a.alert-link").await;
+    assert!(b.body_text().await.contains("跳楼"), "matched phrase shown");
+    b.fill("#alert-note", "已联系属地乡镇稳控").await;
+    b.submit("#alert-act button[type=submit]").await;
+    assert_eq!(b.text("#alert-status").await, "已签收");
+    b.shot("alert-acknowledged").await;
+    b.close().await;
+
+    let uuid = uuid::Uuid::parse_str(&id).expect("alert id");
+    let rec = app
+        .state
+        .store
+        .get_alert(uuid)
+        .await
+        .expect("read")
+        .expect("alert");
+    assert_eq!(
+        rec.alert.status,
+        minsheng_core::alert::AlertStatus::Acknowledged
+    );
+    assert_eq!(rec.alert.evidence.cases[0].to_string(), case_id);
+    let events = app.state.store.alert_events(uuid).await.expect("events");
+    let steps: Vec<&str> = events.iter().map(|e| e.event.name()).collect();
+    assert_eq!(steps, ["raised", "acknowledged"]);
+    assert_eq!(
+        events[1].actor.role,
+        minsheng_core::access::Role::Supervisor
+    );
+    assert_eq!(events[1].event.note(), Some("已联系属地乡镇稳控"));
+}
+crate::both!(supervisor_acknowledges_an_alert_that_appears_live);
 /// The dashboard draws its charts with ECharts, each table view shows the chart's numbers, and
 /// a table's download link gives a workbook that opens with the same numbers.
 async fn dashboard_charts_tables_and_export(app: &TestApp) {

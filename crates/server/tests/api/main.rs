@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod alerts;
 mod browser;
 mod cases;
 mod citizen;

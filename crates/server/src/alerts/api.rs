@@ -1,0 +1,202 @@
+//! Alerts over HTTP: the JSON API (list, one alert with its history, lifecycle steps) and the
+//! live stream of server-sent events that the workbench listens to.
+
+use super::{act, command, load_visible, may_view, visible_to};
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query, RawBody, parse_json};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use minsheng_core::alert::AlertStatus;
+use minsheng_store::{AlertFilter, AlertRecord};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/alerts", get(list))
+        .route("/api/v1/alerts/{id}", get(one))
+        .route("/api/v1/alerts/{id}/{command}", post(step))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub level: String,
+}
+
+/// Parses the list filters; unknown values are a 400, never ignored.
+pub fn filter(q: &ListQuery) -> ApiResult<AlertFilter> {
+    let status = match q.status.as_str() {
+        "" => None,
+        s => Some(
+            [
+                AlertStatus::Raised,
+                AlertStatus::Acknowledged,
+                AlertStatus::Handled,
+                AlertStatus::Closed,
+            ]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                ApiError::bad("invalid_status", "预警状态无效", "Invalid alert status")
+            })?,
+        ),
+    };
+    let level = match q.level.as_str() {
+        "" => None,
+        l => Some(
+            l.parse::<u8>()
+                .ok()
+                .filter(|l| (1..=9).contains(l))
+                .ok_or_else(|| {
+                    ApiError::bad("invalid_level", "预警级别无效", "Invalid alert level")
+                })?,
+        ),
+    };
+    Ok(AlertFilter {
+        status,
+        level,
+        limit: 500,
+        ..AlertFilter::default()
+    })
+}
+
+/// The alerts this staff member may see, newest first.
+pub async fn visible_alerts(
+    st: &AppState,
+    actor: &minsheng_core::access::Actor,
+    f: &AlertFilter,
+) -> ApiResult<Vec<AlertRecord>> {
+    if !may_view(actor) {
+        return Err(ApiError::Forbidden);
+    }
+    let mut out = Vec::new();
+    for r in st.store.list_alerts(f).await? {
+        if visible_to(st, actor, &r).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+async fn list(
+    State(st): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<AlertRecord>>> {
+    let f = filter(&q)?;
+    Ok(Json(visible_alerts(&st, &staff.actor(), &f).await?))
+}
+
+#[derive(Serialize)]
+struct AlertWithHistory {
+    #[serde(flatten)]
+    record: AlertRecord,
+    events: Vec<minsheng_store::alerts::AlertEventRecord>,
+}
+
+async fn one(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let record = load_visible(&st, &staff.actor(), &id).await?;
+    let events = st.store.alert_events(record.alert.id).await?;
+    Ok(Json(AlertWithHistory { record, events }).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn step(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path((id, name)): Path<(String, String)>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<AlertRecord>> {
+    let actor = staff.actor();
+    // The note is optional for most steps, so an empty body is an empty note.
+    let note = if body.iter().all(u8::is_ascii_whitespace) {
+        String::new()
+    } else {
+        parse_json::<StepBody>(&body)?.note
+    };
+    let cmd = command(&name, &actor.name, &note)?;
+    Ok(Json(
+        act(&st, &actor, &id, &cmd, crate::service::now()).await?,
+    ))
+}
+
+/// What the workbench receives for each alert: enough to show a line and link to the page.
+#[derive(Debug, Serialize)]
+pub struct AlertNotice {
+    pub id: String,
+    pub href: String,
+    pub level: u8,
+    pub status: &'static str,
+    pub status_zh: &'static str,
+    pub rule: &'static str,
+    pub rule_zh: &'static str,
+    pub rule_en: &'static str,
+    pub cases: usize,
+}
+
+pub fn notice(r: &AlertRecord) -> AlertNotice {
+    let a = &r.alert;
+    AlertNotice {
+        id: a.id.to_string(),
+        href: format!("/staff/alerts/{}", a.id),
+        level: a.level,
+        status: a.status.as_str(),
+        status_zh: a.status.zh(),
+        rule: a.rule.as_str(),
+        rule_zh: a.rule.zh(),
+        rule_en: a.rule.en(),
+        cases: a.evidence.cases.len(),
+    }
+}
+
+/// `GET /staff/alerts/stream`: server-sent events, one `alert` event per alert raised or
+/// changed that this staff member may see. Filtering happens here, per listener, so an alert
+/// never leaves the server towards someone outside its scope.
+pub async fn stream(State(st): State<AppState>, staff: Staff) -> ApiResult<Response> {
+    let actor = staff.actor();
+    if !may_view(&actor) {
+        return Err(ApiError::Forbidden);
+    }
+    let rx = st.alerts.subscribe();
+    let events = futures_util::stream::unfold((rx, st, actor), |(mut rx, st, actor)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(rec) => {
+                    if !visible_to(&st, &actor, &rec).await.unwrap_or(false) {
+                        continue;
+                    }
+                    let Ok(data) = serde_json::to_string(&notice(&rec)) else {
+                        continue;
+                    };
+                    let ev = Event::default().event("alert").data(data);
+                    return Some((Ok::<_, std::convert::Infallible>(ev), (rx, st, actor)));
+                }
+                // A slow listener missed some: carry on with the next ones (the list page has
+                // them all).
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}

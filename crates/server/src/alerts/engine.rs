@@ -1,0 +1,209 @@
+//! Fills the rules' inputs for one newly registered case and raises what fires.
+
+use super::raise;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::textindex::{case_text, topic_group};
+use chrono::{DateTime, Duration, Utc};
+use minsheng_core::alert::{self, AlertDraft, MatterCase, RiskHit, SpikeInput};
+use minsheng_core::kpi::{self, CaseLinks};
+use minsheng_core::workflow::CaseState;
+use minsheng_store::AlertRecord;
+use minsheng_text::lexicon::Lexicon;
+use minsheng_text::related::Reason;
+
+/// Lexicon level of a mere topic mention (汽油, 菜刀 without a threat around them): not a
+/// warning sign on its own.
+const MENTION_LEVEL: u8 = 4;
+
+/// Runs the engine after a registration was committed. A failure is logged, never passed on:
+/// the case is registered either way, and the rules run again on the next related case.
+pub async fn after_registration(st: &AppState, case: &CaseState, caller_key: Option<&str>) {
+    if let Err(e) = evaluate(st, case, caller_key, case.registered_at).await {
+        tracing::error!(error = %e, case = %case.id, "early-warning rules failed");
+    }
+}
+
+/// Evaluates every rule for `case` as of `now` and raises the alerts that fire (once per key).
+/// Returns the alerts raised by this call.
+pub async fn evaluate(
+    st: &AppState,
+    case: &CaseState,
+    caller_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<AlertRecord>> {
+    let policy = st.policy_for_region(&case.location.region);
+    let p = &policy.alert;
+    let mut drafts: Vec<AlertDraft> = Vec::new();
+
+    drafts.extend(alert::risk_lexicon(
+        p,
+        case.id,
+        &risk_hits(&case_text(case)),
+    ));
+
+    let me = MatterCase {
+        case: case.id,
+        petitioner: person(case, caller_key),
+        people: case.group_size.max(1),
+        at: case.registered_at,
+    };
+    drafts.extend(alert::group_matter(
+        p,
+        &case.id.to_string(),
+        std::slice::from_ref(&me),
+    ));
+
+    // 越级访 is decided at registration; the rule reads it from the case's facts.
+    let events = st.store.events(case.id).await?;
+    if let Ok(facts) = kpi::derive(
+        case.id,
+        events.iter().map(|r| (r.at, &r.event)),
+        &CaseLinks::default(),
+        &policy,
+        &st.calendar,
+        now,
+    ) {
+        drafts.extend(alert::skip_level(p, &facts));
+    }
+
+    drafts.extend(spike(st, case, p, now).await?);
+    drafts.extend(cluster(st, case, &me, p, now).await?);
+
+    if let Some(key) = caller_key {
+        let cases: Vec<(uuid::Uuid, DateTime<Utc>)> = st
+            .store
+            .cases_by_phone_index(key, 200)
+            .await?
+            .iter()
+            .map(|c| (c.id, c.registered_at))
+            .collect();
+        drafts.extend(alert::repeat_petitioner(p, me.petitioner, &cases, now));
+    }
+
+    let mut raised = Vec::new();
+    for d in drafts {
+        let (rec, new) = raise(
+            st,
+            d,
+            Some(case.location.region.clone()),
+            Some(case.current_unit.clone()),
+            now,
+        )
+        .await?;
+        if new {
+            raised.push(rec);
+        }
+    }
+    Ok(raised)
+}
+
+/// Risk phrases as the text module finds them, grouped the way the policy names its levels
+/// (the lexicon's display group, e.g. `extreme`, else the category). Negated phrases and bare
+/// topic mentions are left out.
+pub fn risk_hits(text: &str) -> Vec<RiskHit> {
+    let lexicon = Lexicon::builtin();
+    lexicon
+        .assess(text)
+        .flags
+        .into_iter()
+        .filter(|f| f.negated_by.is_none() && f.level < MENTION_LEVEL)
+        .map(|f| RiskHit {
+            category: lexicon
+                .category(&f.category)
+                .and_then(|c| c.group.clone())
+                .unwrap_or_else(|| f.category.clone()),
+            phrase: f.phrase,
+        })
+        .collect()
+}
+
+/// One person across registrations: the caller's phone blind index when there is one (each
+/// registration records its petitioner afresh), else the petitioner record.
+fn person(case: &CaseState, caller_key: Option<&str>) -> uuid::Uuid {
+    caller_key
+        .and_then(|k| k.get(..32))
+        .and_then(|h| u128::from_str_radix(h, 16).ok())
+        .map(uuid::Uuid::from_u128)
+        .unwrap_or(case.petitioner.id)
+}
+
+/// Cases for the case's place (its region) × topic group in the window, against the place's own
+/// baseline before the window.
+async fn spike(
+    st: &AppState,
+    case: &CaseState,
+    p: &minsheng_core::policy::AlertPolicy,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<AlertDraft>> {
+    let r = &p.spike;
+    let topic = topic_group(&case.topic);
+    let region = &case.location.region;
+    let window_start = now - Duration::days(i64::from(r.window_days));
+    let window = st
+        .store
+        .cases_at_place_topic(region, &topic, window_start, now)
+        .await?;
+    let baseline = st
+        .store
+        .count_at_place_topic(
+            region,
+            &topic,
+            window_start - Duration::days(i64::from(r.baseline_days)),
+            window_start,
+        )
+        .await?;
+    Ok(alert::spike(
+        p,
+        &SpikeInput {
+            place: region.clone(),
+            topic,
+            window_cases: window.into_iter().map(|(id, _)| id).collect(),
+            baseline_cases: baseline,
+        },
+        now,
+    ))
+}
+
+/// Near-duplicates of the case's text (from the related-case index) with the people behind
+/// them. The cluster is named by its earliest case, so it keeps its key as it grows.
+async fn cluster(
+    st: &AppState,
+    case: &CaseState,
+    me: &MatterCase,
+    p: &minsheng_core::policy::AlertPolicy,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<AlertDraft>> {
+    let mut members = vec![me.clone()];
+    for r in st.text.related_to(&case.id.to_string()) {
+        if !r
+            .reasons
+            .iter()
+            .any(|x| matches!(x, Reason::NearDuplicate { .. }))
+        {
+            continue;
+        }
+        let Ok(id) = uuid::Uuid::parse_str(&r.id) else {
+            continue;
+        };
+        let Some(other) = st.store.get_case(id).await? else {
+            continue;
+        };
+        let key = st.store.phone_hash_of(id).await?;
+        members.push(MatterCase {
+            case: id,
+            petitioner: person(&other, key.as_deref()),
+            people: other.group_size.max(1),
+            at: other.registered_at,
+        });
+    }
+    if members.len() < 2 {
+        return Ok(None);
+    }
+    let first = members
+        .iter()
+        .min_by_key(|m| (m.at, m.case))
+        .map(|m| m.case)
+        .unwrap_or(case.id);
+    Ok(alert::cluster(p, &first.to_string(), &members, now))
+}
