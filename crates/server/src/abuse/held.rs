@@ -11,7 +11,7 @@ use minsheng_store::held::{HeldStatus, HeldSubmission};
 
 /// What became of a public submission.
 pub enum Outcome {
-    Registered(Registered),
+    Registered(Box<Registered>),
     /// Held for review: the query code the citizen keeps.
     Held {
         query_code: String,
@@ -32,7 +32,7 @@ pub async fn submit(
     if !verdict.hold {
         return service::register(st, &Actor::citizen(), input, idempotency)
             .await
-            .map(Outcome::Registered);
+            .map(|r| Outcome::Registered(Box::new(r)));
     }
     // The same checks as a registration, so a held submission is one that could be released.
     service::preview(st, &Actor::citizen(), input.clone()).await?;
