@@ -17,7 +17,7 @@ use minsheng_store::{
     AppendEvents, CaseFilter, CasePage, CreateCase, Created, IdempotencyKey, NewPetitioner, Scope,
     StoreError,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Now, truncated to the millisecond precision the store keeps, so projections equal replays.
@@ -26,7 +26,7 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PetitionerInput {
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct PetitionerInput {
 }
 
 /// A new case as submitted through the API.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaseInput {
     pub channel: Channel,
@@ -179,9 +179,24 @@ pub async fn register(
     input: NewCaseInput,
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Registered> {
+    register_with_code(st, actor, input, idempotency, new_query_code()?).await
+}
+
+/// A fresh query code (查询码).
+pub fn new_query_code() -> ApiResult<String> {
     let code_bytes: [u8; ids::QUERY_CODE_LEN] =
         minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let query_code = ids::query_code_from_random(&code_bytes);
+    Ok(ids::query_code_from_random(&code_bytes))
+}
+
+/// Registers with a query code the citizen already holds (a submission released from review).
+pub async fn register_with_code(
+    st: &AppState,
+    actor: &Actor,
+    input: NewCaseInput,
+    idempotency: Option<IdempotencyKey>,
+    query_code: String,
+) -> ApiResult<Registered> {
     let at = now();
     let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
     let created = create_decided(
@@ -545,12 +560,14 @@ pub async fn load_visible(st: &AppState, actor: &Actor, key: &str) -> ApiResult<
 
 /// Finds a citizen's case by query code and, when a phone is on file, its last four digits.
 pub async fn load_for_citizen(st: &AppState, code: &str, last4: &str) -> ApiResult<CaseState> {
-    let code = ids::parse_query_code(code)?;
-    let case = st
+    let parsed = ids::parse_query_code(code)?;
+    let Some(case) = st
         .store
-        .case_by_query_code(&ids::query_code_hash(&code))
+        .case_by_query_code(&ids::query_code_hash(&parsed))
         .await?
-        .ok_or(ApiError::NotFound)?;
+    else {
+        return Err(crate::abuse::held::not_registered_yet(st, code, last4).await?);
+    };
     let record = st
         .store
         .petitioner(case.petitioner.id)

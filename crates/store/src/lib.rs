@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod dashboard;
 mod directory;
 mod error;
+pub mod held;
 mod knowledge;
 pub mod kpi;
 pub mod open311;

@@ -1,7 +1,9 @@
-//! Abuse resistance on the public side: rate limits per address and per phone. Public pages of a
-//! government service are a target for flooding and for spam; both are refused or held here
-//! before anything reaches a case.
+//! Abuse resistance on the public side: rate limits per address and per phone, and the spam
+//! screen. Public pages of a government service are a target for flooding and for gambling
+//! adverts; floods are refused, adverts are held for a reviewer (never silently dropped) before
+//! anything reaches a case.
 
+pub mod held;
 pub mod ratelimit;
 
 use crate::error::ApiResult;

@@ -24,11 +24,14 @@ pub struct Submitted {
     pub status_en: String,
     /// When the submission was declined at the door (e.g. a matter already final).
     pub declined_reason: Option<String>,
+    /// The spam screen held it for a reviewer (202): no case number yet; the query code works
+    /// once it is released.
+    pub held: bool,
 }
 
 /// Submit a petition or suggestion online.
 #[utoipa::path(post, path = "/api/v1/public/cases", tag = "public", request_body = NewCaseInput,
-    responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Submitted), (status = 202, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -44,7 +47,22 @@ pub async fn submit(
     }
     let idem = super::cases::idempotency_key(&headers, "public", &body)?;
     crate::abuse::check_submission(&st, &input)?;
-    let r = service::register(&st, &Actor::citizen(), input, idem).await?;
+    let r = match crate::abuse::held::submit(&st, input, idem).await? {
+        crate::abuse::held::Outcome::Registered(r) => r,
+        crate::abuse::held::Outcome::Held { query_code } => {
+            return Ok((
+                StatusCode::ACCEPTED,
+                axum::Json(Submitted {
+                    number: String::new(),
+                    query_code: Some(query_code),
+                    status_zh: "内容审核中".into(),
+                    status_en: "In content review".into(),
+                    declined_reason: None,
+                    held: true,
+                }),
+            ));
+        }
+    };
     Ok((
         if r.new {
             StatusCode::CREATED
@@ -57,6 +75,7 @@ pub async fn submit(
             status_zh: r.case.status.zh().into(),
             status_en: r.case.status.en().into(),
             declined_reason: r.case.declined.as_ref().map(|d| d.reason.clone()),
+            held: false,
         }),
     ))
 }

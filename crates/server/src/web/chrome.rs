@@ -54,6 +54,14 @@ impl StaffBar {
         self.role == Role::Admin
     }
 
+    /// Reviews the online submissions the spam screen held (abuse::held::may_review).
+    pub fn can_review_held(&self) -> bool {
+        matches!(
+            self.role,
+            Role::Intake | Role::Coordinator | Role::Supervisor | Role::Admin
+        )
+    }
+
     pub fn can_register(&self) -> bool {
         matches!(self.role, Role::Intake | Role::Coordinator)
     }

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod export;
 pub mod forms;
+pub mod held;
 pub mod insight;
 pub mod intake;
 pub mod knowledge;
@@ -85,6 +86,9 @@ pub fn router() -> Router<AppState> {
         .route("/staff/supervision/act", post(supervision::act))
         .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/reports/annual", get(reports::annual))
+        .route("/staff/held", get(held::queue))
+        .route("/staff/held/{id}/release", post(held::release))
+        .route("/staff/held/{id}/reject", post(held::reject))
         .route("/staff/admin", get(admin::overview))
         .route("/staff/admin/users", post(admin::add_user))
         .route("/staff/admin/users/active", post(admin::set_user_active))

@@ -131,6 +131,8 @@ struct Submitted {
     status_en: String,
     anonymous: bool,
     declined_reason: Option<String>,
+    /// Held by the spam screen for a reviewer.
+    held: bool,
 }
 
 pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Response {
@@ -147,11 +149,21 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
             request_hash: hex::encode(Sha256::digest(&body)),
         });
         crate::abuse::check_submission(&st, &input)?;
-        service::register(&st, &Actor::citizen(), input, idem).await
+        crate::abuse::held::submit(&st, input, idem).await
     }
     .await;
     match result {
-        Ok(r) => render(&Submitted {
+        Ok(crate::abuse::held::Outcome::Held { query_code }) => render(&Submitted {
+            c,
+            number: "—".into(),
+            query_code,
+            status_zh: "内容审核中".into(),
+            status_en: "In content review".into(),
+            anonymous: false,
+            declined_reason: None,
+            held: true,
+        }),
+        Ok(crate::abuse::held::Outcome::Registered(r)) => render(&Submitted {
             c,
             number: r.case.number.clone(),
             query_code: r.query_code.unwrap_or_default(),
@@ -159,6 +171,7 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
             status_en: r.case.status.en().into(),
             anonymous: r.case.petitioner.anonymous,
             declined_reason: r.case.declined.as_ref().map(|d| d.reason.clone()),
+            held: false,
         }),
         Err(e) if is_user_error(&e) => {
             let status = e.parts().0;
