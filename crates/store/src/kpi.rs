@@ -98,7 +98,7 @@ impl Store {
         let (g, _) = stored(grain);
         let (kind, id) = scope_parts(scope);
         let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT metric, SUM(hit), SUM(basically), SUM(miss) FROM kpi_cells \
+            "SELECT metric, CAST(SUM(hit) AS BIGINT), CAST(SUM(basically) AS BIGINT), CAST(SUM(miss) AS BIGINT) FROM kpi_cells \
              WHERE grain = $1 AND scope = $2 AND scope_id = $3 AND period >= $4 AND period <= $5 \
              GROUP BY metric",
         )
@@ -161,7 +161,7 @@ impl Store {
     ) -> Result<Vec<(String, KpiCounts)>, StoreError> {
         let (g, _) = stored(grain);
         let rows: Vec<CellRow> = sqlx::query_as(
-            "SELECT scope_id, metric, SUM(hit), SUM(basically), SUM(miss) FROM kpi_cells \
+            "SELECT scope_id, metric, CAST(SUM(hit) AS BIGINT), CAST(SUM(basically) AS BIGINT), CAST(SUM(miss) AS BIGINT) FROM kpi_cells \
              WHERE grain = $1 AND scope = $2 AND period >= $3 AND period <= $4 \
              GROUP BY scope_id, metric",
         )
@@ -250,7 +250,7 @@ impl Store {
     ) -> Result<Vec<(String, u64)>, StoreError> {
         let (g, _) = stored(grain);
         let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT region, SUM(n) FROM volume_cells \
+            "SELECT region, CAST(SUM(n) AS BIGINT) FROM volume_cells \
              WHERE grain = $1 AND region <> '' AND period >= $2 AND period <= $3 GROUP BY region",
         )
         .bind(g.as_str())

@@ -8,6 +8,7 @@ mod cases;
 mod citizen;
 mod hotline;
 mod knowledge;
+mod kpi;
 mod merge;
 mod open311;
 mod privacy;
