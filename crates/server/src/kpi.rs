@@ -121,6 +121,11 @@ pub async fn refresh_due(st: &AppState, now: DateTime<Utc>) -> ApiResult<usize> 
                 let links = st.store.case_links(id).await?;
                 let r = match rederive(st, &dir, &case, &links, now).await {
                     Err(ApiError::Store(StoreError::Conflict)) => continue,
+                    Err(e @ ApiError::Internal(_)) => {
+                        // One case that cannot be derived must not stop the others.
+                        tracing::warn!(case = %id, error = %e, "KPI facts not refreshed");
+                        break;
+                    }
                     r => r?,
                 };
                 if st.store.refresh_kpi(r).await? {
