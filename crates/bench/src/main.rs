@@ -3,9 +3,11 @@
 //! ```text
 //! cargo run --release -p minsheng-bench -- search --cases 100000
 //! cargo run --release -p minsheng-bench -- related --cases 1000000
+//! cargo run --release -p minsheng-bench -- kpi --cases 1000000 --pg postgres://postgres@127.0.0.1:5432/postgres
 //! ```
 
 mod corpus;
+mod kpi;
 mod related;
 mod search;
 
@@ -25,12 +27,15 @@ enum Command {
     Search(search::Args),
     /// Related-case look-up at intake.
     Related(related::Args),
+    /// KPI dashboard queries over kept rollups vs GROUP BY over a plain case table.
+    Kpi(kpi::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Search(a) => search::run(a),
         Command::Related(a) => related::run(a),
+        Command::Kpi(a) => kpi::run(a),
     }
 }
 

@@ -3,6 +3,7 @@
 mod backup;
 mod demo;
 mod hotspots;
+mod kpi;
 mod serve;
 mod setup;
 mod train;
@@ -53,6 +54,11 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Rebuild the search index of the data directory from the database (stop the server first).
     Reindex(setup::StoreArgs),
+    /// KPI rollups: recount from the event log, compare, optionally fix.
+    Kpi {
+        #[command(subcommand)]
+        command: kpi::Command,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
             Command::Train(a) => train::train(a),
             Command::EvalClassifier(a) => train::eval(a),
             Command::Hotspots(a) => hotspots::run(a),
+            Command::Kpi { command } => kpi::run(command).await,
         }
     });
     match result {

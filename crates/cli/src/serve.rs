@@ -66,6 +66,18 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             eprintln!("检索索引已重建 / search index rebuilt: {n} cases");
         }
     }
+    // KPI rollups: a database from before the projection is counted once from its log; then
+    // facts whose deadlines pass without an event are derived again every minute.
+    let started = std::time::Instant::now();
+    match minsheng_server::kpi::backfill_if_needed(&st).await {
+        Ok(Some(n)) => eprintln!(
+            "考核指标已从事件日志补算 / KPI rollups backfilled from the event log: {n} cases in {:.1}s",
+            started.elapsed().as_secs_f64()
+        ),
+        Ok(None) => {}
+        Err(e) => anyhow::bail!("KPI backfill failed: {e}"),
+    }
+    minsheng_server::kpi::spawn_refresher(st.clone());
     // The topic classifier learns from the cases in the background; intake works without it.
     let trainer = st.clone();
     tokio::spawn(async move {

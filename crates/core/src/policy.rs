@@ -194,6 +194,10 @@ pub struct KpiPolicy {
     pub rating_window: Period,
     /// A hotline unit responds (签收 or 退单) to a dispatched order within this (rules.md §3.6).
     pub hotline_response: Period,
+    /// 重复信访: a petition repeats an earlier one of the same petitioner on the same topic
+    /// registered within this before it. No national window was found (rules.md §2.2 names
+    /// the rate only): unverified local default.
+    pub repeat_window: Period,
 }
 
 impl Default for KpiPolicy {
@@ -201,6 +205,7 @@ impl Default for KpiPolicy {
         KpiPolicy {
             rating_window: Period::Days(30),
             hotline_response: Period::WorkingDays(1),
+            repeat_window: Period::Days(365),
         }
     }
 }
@@ -537,6 +542,7 @@ impl PolicySet {
         for (name, period) in [
             ("rating_window", self.kpi.rating_window),
             ("hotline_response", self.kpi.hotline_response),
+            ("repeat_window", self.kpi.repeat_window),
         ] {
             if matches!(
                 period,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod kpi;
 pub mod open311;
 pub mod service;
 pub mod state;

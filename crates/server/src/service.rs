@@ -8,6 +8,7 @@ use minsheng_core::access::{self, Actor, Role};
 use minsheng_core::case::*;
 use minsheng_core::deadline;
 use minsheng_core::ids;
+use minsheng_core::kpi::CaseLinks;
 use minsheng_core::petitioner::{IdNumber, Phone, clean_text, mask_name};
 use minsheng_core::region::UnitKind;
 use minsheng_core::workflow::{
@@ -488,6 +489,33 @@ pub async fn create_decided(
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
     let due = deadline::current_duty(&state, policy, &st.calendar);
     let caller_key = petitioner.phone.as_ref().map(|p| st.store.phone_index(p));
+    let id_key = petitioner.id_number.as_ref().map(|i| st.store.id_index(i));
+    // 重复信访: link to the earlier petition and derive both cases with the link.
+    let repeat =
+        crate::kpi::find_repeat(st, &state, caller_key.as_deref(), id_key.as_deref(), at).await?;
+    let links = CaseLinks {
+        repeat_of: repeat.as_ref().map(|c| c.id),
+        repeated_later: false,
+    };
+    let kpi = crate::kpi::update_for(
+        st,
+        &rules.directory,
+        &state,
+        events.iter().map(|e| (at, e)),
+        &links,
+        at,
+    )?;
+    let repeat_refresh = match &repeat {
+        Some(earlier) => {
+            let mut l = st.store.case_links(earlier.id).await?;
+            l.repeated_later = true;
+            // If it cannot be derived now, the writer marks it due for the refresh job.
+            crate::kpi::rederive(st, &rules.directory, earlier, &l, at)
+                .await
+                .ok()
+        }
+        None => None,
+    };
     let created = st
         .store
         .create_case(CreateCase {
@@ -500,6 +528,8 @@ pub async fn create_decided(
             petitioner,
             query_code,
             idempotency,
+            kpi: Some(kpi),
+            repeat_refresh,
         })
         .await?;
     if let Created::New(case) = &created {
@@ -528,6 +558,20 @@ pub async fn append_decided(
             .ok_or_else(|| ApiError::Internal("apply lost the case".into()))?;
     }
     let due = deadline::current_duty(&next, policy, &st.calendar);
+    // The KPI facts over the whole history, committed with the events (docs/kpi.md).
+    let history = crate::kpi::history(st, case).await?;
+    let links = st.store.case_links(case.id).await?;
+    let kpi = crate::kpi::update_for(
+        st,
+        &rules.directory,
+        &next,
+        history
+            .iter()
+            .map(|(t, e)| (*t, e))
+            .chain(events.iter().map(|e| (at, e))),
+        &links,
+        at,
+    )?;
     let next = st
         .store
         .append(AppendEvents {
@@ -538,6 +582,7 @@ pub async fn append_decided(
             events,
             state: next,
             due,
+            kpi: Some(kpi),
         })
         .await?;
     st.text.project(&next, &rules.directory);

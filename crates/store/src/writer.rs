@@ -5,6 +5,7 @@
 
 use crate::crypto::Sealer;
 use crate::error::{StoreError, is_unique_violation};
+use crate::kpi_write::{self, KpiRefresh, KpiUpdate};
 use crate::millis;
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
@@ -59,6 +60,13 @@ pub struct CreateCase {
     /// The query code in clear: stored sealed so it can be handed out again.
     pub query_code: String,
     pub idempotency: Option<IdempotencyKey>,
+    /// The new case's KPI facts, counted in the same savepoint as its events. Its
+    /// `links.repeat_of` is recorded as the case's repeat link.
+    pub kpi: Option<KpiUpdate>,
+    /// The earlier case this one repeats, derived again with `repeated_later`. If it moved on
+    /// meanwhile (or this is `None` while `repeat_of` is set), its kept facts are marked due so
+    /// the refresh job derives it again.
+    pub repeat_refresh: Option<KpiRefresh>,
 }
 
 #[derive(Debug)]
@@ -77,6 +85,9 @@ pub struct AppendEvents {
     pub events: Vec<Event>,
     pub state: CaseState,
     pub due: Option<Due>,
+    /// The case's KPI facts over its whole history including `events`; refused with
+    /// `Conflict` if derived with links that are no longer the stored ones.
+    pub kpi: Option<KpiUpdate>,
 }
 
 /// A create with its personal data already sealed (done in the caller's task, not the writer's).
@@ -100,6 +111,8 @@ enum Op {
         Box<AppendEvents>,
         oneshot::Sender<Result<CaseState, StoreError>>,
     ),
+    Refresh(Box<KpiRefresh>, oneshot::Sender<Result<bool, StoreError>>),
+    Rebuild(Vec<KpiRefresh>, oneshot::Sender<Result<(), StoreError>>),
 }
 
 #[derive(Clone)]
@@ -152,6 +165,24 @@ impl Handle {
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
+
+    pub(crate) async fn refresh(&self, r: KpiRefresh) -> Result<bool, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Refresh(Box::new(r), reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) async fn rebuild(&self, cases: Vec<KpiRefresh>) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Rebuild(cases, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
 }
 
 async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
@@ -171,6 +202,32 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
 enum Outcome {
     Created(Result<Created, StoreError>),
     Appended(Result<CaseState, StoreError>),
+    Refreshed(Result<bool, StoreError>),
+    Rebuilt(Result<(), StoreError>),
+}
+
+impl Outcome {
+    fn is_ok(&self) -> bool {
+        match self {
+            Outcome::Created(r) => r.is_ok(),
+            Outcome::Appended(r) => r.is_ok(),
+            Outcome::Refreshed(r) => r.is_ok(),
+            Outcome::Rebuilt(r) => r.is_ok(),
+        }
+    }
+}
+
+/// Takes an operation's result out of its outcome slot (or the batch failure).
+fn take<T>(
+    result: &Result<(), StoreError>,
+    slot: Option<&mut Outcome>,
+    pick: impl FnOnce(&mut Outcome) -> Option<&mut Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match (result, slot.and_then(pick)) {
+        (Ok(()), Some(r)) => std::mem::replace(r, Err(StoreError::Closed)),
+        (Err(e), _) => Err(StoreError::Corrupt(format!("batch commit failed: {e}"))),
+        (Ok(()), None) => Err(StoreError::Closed),
+    }
 }
 
 async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
@@ -185,12 +242,10 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
                     Outcome::Created(r)
                 }
                 Op::Append(a, _) => Outcome::Appended(append(&mut sp, a).await),
+                Op::Refresh(r, _) => Outcome::Refreshed(kpi_write::refresh(&mut sp, r).await),
+                Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(&mut sp, cases).await),
             };
-            let ok = match &outcome {
-                Outcome::Created(r) => r.is_ok(),
-                Outcome::Appended(r) => r.is_ok(),
-            };
-            if ok {
+            if outcome.is_ok() {
                 sp.commit().await?;
             } else {
                 sp.rollback().await?;
@@ -202,28 +257,31 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
     }
     .await;
     for (i, op) in batch.drain(..).enumerate() {
-        let failed = || match &result {
-            Err(e) => StoreError::Corrupt(format!("batch commit failed: {e}")),
-            Ok(()) => StoreError::Closed,
-        };
+        let slot = outcomes.get_mut(i);
         match op {
             Op::Create(_, reply) => {
-                let r = match (&result, outcomes.get_mut(i)) {
-                    (Ok(()), Some(Outcome::Created(r))) => {
-                        std::mem::replace(r, Err(StoreError::Closed))
-                    }
-                    _ => Err(failed()),
-                };
-                let _ = reply.send(r);
+                let _ = reply.send(take(&result, slot, |o| match o {
+                    Outcome::Created(r) => Some(r),
+                    _ => None,
+                }));
             }
             Op::Append(_, reply) => {
-                let r = match (&result, outcomes.get_mut(i)) {
-                    (Ok(()), Some(Outcome::Appended(r))) => {
-                        std::mem::replace(r, Err(StoreError::Closed))
-                    }
-                    _ => Err(failed()),
-                };
-                let _ = reply.send(r);
+                let _ = reply.send(take(&result, slot, |o| match o {
+                    Outcome::Appended(r) => Some(r),
+                    _ => None,
+                }));
+            }
+            Op::Refresh(_, reply) => {
+                let _ = reply.send(take(&result, slot, |o| match o {
+                    Outcome::Refreshed(r) => Some(r),
+                    _ => None,
+                }));
+            }
+            Op::Rebuild(_, reply) => {
+                let _ = reply.send(take(&result, slot, |o| match o {
+                    Outcome::Rebuilt(r) => Some(r),
+                    _ => None,
+                }));
             }
         }
     }
@@ -324,6 +382,19 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
         }
     })?;
     insert_units(tx, op.case_id, &state.units_involved).await?;
+    if let Some(k) = &op.kpi {
+        if let Some(earlier) = k.links.repeat_of {
+            kpi_write::record_repeat(tx, op.case_id, earlier).await?;
+            let done = match &op.repeat_refresh {
+                Some(r) if r.case_id == earlier => kpi_write::refresh(tx, r).await?,
+                _ => false,
+            };
+            if !done {
+                kpi_write::mark_stale(tx, earlier).await?;
+            }
+        }
+        kpi_write::apply(tx, op.case_id, state.version, k, true).await?;
+    }
 
     if let Some(k) = &op.idempotency {
         sqlx::query(
@@ -355,6 +426,12 @@ async fn append(tx: &mut Transaction<'_, Any>, a: &AppendEvents) -> Result<CaseS
             .await?;
     let (version, last_hash) = row.ok_or(StoreError::NotFound)?;
     if version as u64 != a.expected_version {
+        return Err(StoreError::Conflict);
+    }
+    if let Some(k) = &a.kpi
+        && kpi_write::links(tx, a.case_id).await? != k.links
+    {
+        // A repeat was linked since the facts were derived: derive again.
         return Err(StoreError::Conflict);
     }
     let last_hash = insert_events(
@@ -389,6 +466,9 @@ async fn append(tx: &mut Transaction<'_, Any>, a: &AppendEvents) -> Result<CaseS
         return Err(StoreError::Conflict);
     }
     insert_units(tx, a.case_id, &s.units_involved).await?;
+    if let Some(k) = &a.kpi {
+        kpi_write::apply(tx, a.case_id, s.version, k, false).await?;
+    }
     Ok(s.clone())
 }
 

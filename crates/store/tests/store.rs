@@ -146,6 +146,8 @@ fn new_case(i: usize, at: DateTime<Utc>, idem: Option<&str>) -> CreateCase {
             key: k.into(),
             request_hash: "h".into(),
         }),
+        kpi: None,
+        repeat_refresh: None,
     }
 }
 
@@ -223,6 +225,7 @@ async fn conformance(backend: &str) {
         events: events.clone(),
         state: next.clone(),
         due: None,
+        kpi: None,
     };
     let (first, second) = tokio::join!(store.append(op(1)), store.append(op(1)));
     let outcomes = [first.is_ok(), second.is_ok()];

@@ -11,6 +11,7 @@ mod citizen;
 mod dashboard;
 mod hotline;
 mod knowledge;
+mod kpi;
 mod merge;
 mod open311;
 mod privacy;
