@@ -159,6 +159,9 @@ pub async fn sections(
         .deadline_health(&scope, regions.as_deref(), now, soon)
         .await?;
     out.push(sections::deadline_section(&health, SOON_DAYS, c, &tag));
+    if crate::alerts::may_view(actor) {
+        out.push(alert_section(st, actor, focus, period, c, &tag).await?);
+    }
     let counts = store
         .kpi_counts(period.grain, &focus.kpi_scope(), &period.from, &period.to)
         .await?;
@@ -219,6 +222,48 @@ pub async fn sections(
         }
     }
     Ok(out)
+}
+
+/// Alerts raised in the period that the viewer may see, within the focus region, by level.
+async fn alert_section(
+    st: &AppState,
+    actor: &Actor,
+    focus: &Focus,
+    period: &Period,
+    c: &Chrome,
+    tag: &str,
+) -> ApiResult<Section> {
+    let dir = st.directory();
+    let levels = st.policy.national().alert.levels.len().max(4);
+    let mut counts: Vec<(u8, u64, u64)> = (1..=levels)
+        .map(|l| (u8::try_from(l).unwrap_or(u8::MAX), 0, 0))
+        .collect();
+    let filter = minsheng_store::AlertFilter {
+        limit: 20_000,
+        ..Default::default()
+    };
+    for r in crate::alerts::api::visible_alerts(st, actor, &filter).await? {
+        let key = minsheng_core::kpi::period_key(r.alert.raised_at, period.grain);
+        if key.as_str() < period.from.as_str() || key.as_str() > period.to.as_str() {
+            continue;
+        }
+        if let Some(region) = focus.region()
+            && !r
+                .region
+                .as_deref()
+                .is_some_and(|x| dir.is_within(x, region))
+        {
+            continue;
+        }
+        if let Some(row) = counts.iter_mut().find(|(l, _, _)| *l == r.alert.level) {
+            if r.alert.status == minsheng_core::alert::AlertStatus::Closed {
+                row.2 += 1;
+            } else {
+                row.1 += 1;
+            }
+        }
+    }
+    Ok(sections::alert_section(&counts, c, tag))
 }
 
 #[derive(Template)]

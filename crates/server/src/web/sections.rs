@@ -357,6 +357,40 @@ pub fn region_section(mut entries: Vec<(String, String, u64)>, c: &Chrome, name:
     Section::new("regions", "区域热度", "Cases by region", t).chart(option)
 }
 
+/// Alerts raised in the period by level (1 most severe), still open or closed.
+pub fn alert_section(counts: &[(u8, u64, u64)], c: &Chrome, name: &str) -> Section {
+    let mut t = Table::new(
+        &format!("alerts-by-level-{name}"),
+        &[
+            ("预警级别", "Level"),
+            ("未关闭", "Open"),
+            ("已关闭", "Closed"),
+        ],
+    );
+    let mut labels = Vec::new();
+    let (mut open, mut closed) = (Vec::new(), Vec::new());
+    for (level, o, cl) in counts {
+        let label = c.pick(&format!("{level}级"), &format!("Level {level}"));
+        t.push(vec![label.clone().into(), (*o).into(), (*cl).into()]);
+        labels.push(label);
+        open.push(*o);
+        closed.push(*cl);
+    }
+    let mut option = base_option();
+    option["xAxis"] = json!({"type": "category", "data": labels});
+    option["yAxis"] = json!({"type": "value", "minInterval": 1});
+    option["series"] = json!([
+        {"type": "bar", "stack": "a", "name": c.t("未关闭", "Open"), "data": open, "itemStyle": {"color": "#c0392b"}},
+        {"type": "bar", "stack": "a", "name": c.t("已关闭", "Closed"), "data": closed, "itemStyle": {"color": "#7f8c8d"}}
+    ]);
+    Section::new("alerts", "预警分级", "Alerts by level", t)
+        .note(
+            "本期间内产生、当前用户可见的预警，按当前级别（1级最严重）。",
+            "Alerts raised in the period that you may see, by current level (1 is the most severe).",
+        )
+        .chart(option)
+}
+
 /// A plain two-column count table (annual report breakdowns), without a chart.
 pub fn count_section(
     key: &'static str,

@@ -172,6 +172,63 @@ fn topics_section(
     Section::new("topics", "受理事项问题分类", "Cases by topic", t).chart(option)
 }
 
+/// Supervision orders the office chose to publish (督办公开): the unit, the matter's topic and
+/// county, when it was ordered, its deadline and whether the unit reported in time. No case
+/// number, no petitioner: the record is about the unit's conduct.
+fn supervision_section(
+    st: &AppState,
+    c: &Chrome,
+    orders: &[minsheng_store::PublicSupervision],
+) -> Section {
+    let dir = st.directory();
+    let mut t = Table::new(
+        "open-supervision",
+        &[
+            ("被督办单位", "Unit supervised"),
+            ("问题分类", "Topic"),
+            ("地区", "Region"),
+            ("督办时间", "Ordered"),
+            ("报告期限", "Report due"),
+            ("报告时间", "Reported"),
+            ("是否逾期", "Late"),
+        ],
+    );
+    for o in orders {
+        let unit = dir
+            .unit(&o.unit)
+            .map(|u| c.pick(&u.name_zh, &u.name_en))
+            .unwrap_or_default();
+        let topic = dir
+            .topic(&o.topic)
+            .map(|x| c.pick(&x.name_zh, &x.name_en))
+            .unwrap_or_default();
+        // County level at most: a village or community could point at a person.
+        let chain = dir.chain(&o.region);
+        let county = chain
+            .get(chain.len().min(3).saturating_sub(1))
+            .and_then(|r| dir.region(r).ok())
+            .map(|r| c.pick(&r.name_zh, &r.name_en))
+            .unwrap_or_default();
+        t.push(vec![
+            unit.into(),
+            topic.into(),
+            county.into(),
+            o.ordered_at.into(),
+            o.report_due.into(),
+            o.answered_at.into(),
+            c.pick(
+                if o.late { "是" } else { "否" },
+                if o.late { "yes" } else { "no" },
+            )
+            .into(),
+        ]);
+    }
+    Section::new("supervision", "督办公开", "Published supervision orders", t).note(
+        "督查督办部门决定公开的督办记录：被督办单位是否按期报告办理情况。",
+        "Supervision orders the supervising office chose to publish: whether the unit reported in time.",
+    )
+}
+
 pub async fn open_page(State(st): State<AppState>, Web(c): Web) -> Response {
     let r: ApiResult<Response> = async {
         let this = local_date(service::now()).year();
@@ -190,10 +247,14 @@ pub async fn open_page(State(st): State<AppState>, Web(c): Web) -> Response {
             }
         }
         let dir = st.directory();
-        let sections = [
+        let orders = st.store.public_supervisions(service::now()).await?;
+        let mut sections = vec![
             units_section(&st, &c, years, [&league[0], &league[1]]),
             topics_section(&st, &c, years, topics),
         ];
+        if !orders.is_empty() {
+            sections.push(supervision_section(&st, &c, &orders));
+        }
         let typical = st
             .store
             .published_typical_cases(TYPICAL_SHOWN)

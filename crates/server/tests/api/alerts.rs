@@ -619,6 +619,22 @@ async fn leader_owned_cases_and_public_orders(app: &TestApp) {
     assert!(!public[0].late);
     let text = serde_json::to_string(&public).expect("json");
     assert!(!text.contains("张三丰") && !text.contains("138"), "{text}");
+    // The public transparency page shows the published order without the case number.
+    let html = app
+        .client
+        .get(format!("{}/open", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("督办公开"),
+        "published orders section on /open"
+    );
+    assert!(!html.contains(&number), "no case number on the public page");
+    assert!(!html.contains("张三丰"));
 }
 crate::both!(leader_owned_cases_and_public_orders);
 

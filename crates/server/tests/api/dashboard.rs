@@ -762,3 +762,32 @@ async fn open_page_shows_aggregates_only(app: &TestApp) {
     );
 }
 crate::both!(open_page_shows_aggregates_only);
+
+/// Alerts by level: a case with a level-1 risk phrase raises an alert, and the supervisor's
+/// dashboard counts it at level 1 (open), in the table and in its XLSX download; a handler of
+/// another unit does not see it counted.
+async fn alerts_by_level_on_the_dashboard(app: &TestApp) {
+    let mut body = new_case("appeal", "phone", "13800009001");
+    body["facts_reasons"] = json!("补偿款拖了三年一直不给，再不解决我明天就去市政府楼顶跳楼。");
+    body["title"] = json!("征收补偿款长期未兑现");
+    body["topic"] = json!("0102");
+    app.register("intake.donghu", &body).await;
+    let sup = app.web_client(Some("supervisor")).await;
+    let (s, html) = get(&sup, app, "/staff/dashboard").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("预警分级"), "the alerts section is there");
+    let (s, _, _, bytes) = get_bytes(&sup, app, "/staff/dashboard?table=alerts&format=csv").await;
+    assert_eq!(s, 200);
+    let csv = String::from_utf8(bytes).unwrap();
+    let level1 = csv
+        .lines()
+        .find(|l| l.starts_with("1级"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert_eq!(level1, "1级,1,0", "{csv}");
+    let other = app.web_client(Some("handler.xicheng.zjj")).await;
+    let (s, _, _, bytes) = get_bytes(&other, app, "/staff/dashboard?table=alerts&format=csv").await;
+    assert_eq!(s, 200);
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(csv.lines().any(|l| l == "1级,0,0"), "{csv}");
+}
+crate::both!(alerts_by_level_on_the_dashboard);
