@@ -5,6 +5,7 @@
 
 use crate::error::StoreError;
 use crate::read::Scope;
+use crate::sql::{Arg, Sql};
 use crate::{Store, millis};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -72,78 +73,12 @@ impl Breakdown {
 /// Statuses after which a case has no running duty (as `Status::is_terminal`).
 const TERMINAL: &str = "('diverted', 'final', 'declined', 'closed', 'merged')";
 
-/// SQL text built in step with its bind values (numbered placeholders for both backends).
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
+/// The rows of a (label, count) query.
+trait Pairs {
+    async fn pairs(self, store: &Store) -> Result<Vec<(String, i64)>, StoreError>;
 }
 
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-impl Sql {
-    fn new(base: &str) -> Self {
-        Sql {
-            text: base.to_string(),
-            args: Vec::new(),
-        }
-    }
-
-    fn bind(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-
-    fn and(&mut self, clause: &str) {
-        self.text.push_str(" AND ");
-        self.text.push_str(clause);
-    }
-
-    fn in_list(&mut self, column: &str, values: &[String]) {
-        if values.is_empty() {
-            self.and("1 = 0");
-            return;
-        }
-        let ph: Vec<String> = values
-            .iter()
-            .map(|v| self.bind(Arg::Text(v.clone())))
-            .collect();
-        self.and(&format!("{column} IN ({})", ph.join(", ")));
-    }
-
-    /// The access scope, exactly as the case lists apply it (never accusations against the
-    /// viewer's own unit).
-    fn scope(&mut self, scope: &Scope) {
-        match scope {
-            Scope::All => {}
-            Scope::Unit(u) => {
-                let p = self.bind(Arg::Text(u.clone()));
-                self.and(&format!(
-                    "c.id IN (SELECT case_id FROM case_units WHERE unit = {p}) \
-                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
-                ));
-            }
-            Scope::Local { unit, regions } => {
-                let p = self.bind(Arg::Text(unit.clone()));
-                let ph: Vec<String> = regions
-                    .iter()
-                    .map(|r| self.bind(Arg::Text(r.clone())))
-                    .collect();
-                let in_regions = if ph.is_empty() {
-                    "1 = 0".to_string()
-                } else {
-                    format!("c.region IN ({})", ph.join(", "))
-                };
-                self.and(&format!(
-                    "({in_regions} OR c.id IN (SELECT case_id FROM case_units WHERE unit = {p})) \
-                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
-                ));
-            }
-        }
-    }
-
+impl Pairs for Sql {
     async fn pairs(self, store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
         let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(self.text));
         for a in self.args {

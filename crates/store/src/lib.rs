@@ -19,6 +19,7 @@ mod kpi_write;
 pub mod open311;
 mod oversight;
 mod read;
+mod sql;
 pub mod suggestions;
 mod tx;
 pub mod typical;

@@ -1,6 +1,7 @@
 //! Reads: cases, their events, lists with filters and cursor paging, petitioner records.
 
 use crate::error::StoreError;
+use crate::sql::{Arg, Sql};
 use crate::{Store, from_millis, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
@@ -91,48 +92,6 @@ impl std::fmt::Debug for PetitionerRecord {
     }
 }
 
-/// SQL text with numbered placeholders, built in step with its bind values.
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-impl Sql {
-    fn new(base: &str) -> Self {
-        Sql {
-            text: base.to_string(),
-            args: Vec::new(),
-        }
-    }
-
-    fn bind(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-
-    fn and(&mut self, clause: &str) {
-        self.text.push_str(" AND ");
-        self.text.push_str(clause);
-    }
-
-    fn in_list(&mut self, column: &str, values: &[String]) {
-        if values.is_empty() {
-            self.and("1 = 0");
-            return;
-        }
-        let ph: Vec<String> = values
-            .iter()
-            .map(|v| self.bind(Arg::Text(v.clone())))
-            .collect();
-        self.and(&format!("{column} IN ({})", ph.join(", ")));
-    }
-}
-
 fn decode_cursor(c: &str) -> Option<(i64, String)> {
     let (ms, id) = c.split_once('_')?;
     let ms: i64 = ms.parse().ok()?;
@@ -201,32 +160,7 @@ impl Store {
         if f.sort == CaseSort::DueSoonest {
             q.and("c.due_at IS NOT NULL");
         }
-        match scope {
-            Scope::All => {}
-            Scope::Unit(u) => {
-                let p = q.bind(Arg::Text(u.clone()));
-                q.and(&format!(
-                    "c.id IN (SELECT case_id FROM case_units WHERE unit = {p}) \
-                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
-                ));
-            }
-            Scope::Local { unit, regions } => {
-                let p = q.bind(Arg::Text(unit.clone()));
-                let ph: Vec<String> = regions
-                    .iter()
-                    .map(|r| q.bind(Arg::Text(r.clone())))
-                    .collect();
-                let in_regions = if ph.is_empty() {
-                    "1 = 0".to_string()
-                } else {
-                    format!("c.region IN ({})", ph.join(", "))
-                };
-                q.and(&format!(
-                    "({in_regions} OR c.id IN (SELECT case_id FROM case_units WHERE unit = {p})) \
-                     AND NOT (c.kind = 'accusation' AND c.accused_unit IS NOT NULL AND c.accused_unit = {p})"
-                ));
-            }
-        }
+        q.scope(scope);
         for (col, v) in [
             ("c.status", &f.status),
             ("c.current_unit", &f.unit),
