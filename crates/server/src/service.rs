@@ -618,21 +618,23 @@ pub async fn load_for_citizen(st: &AppState, code: &str, last4: &str) -> ApiResu
         .petitioner(case.petitioner.id)
         .await?
         .unwrap_or_default();
-    let expected = record
-        .phone
-        .as_deref()
-        .map(|p| &p[p.len().saturating_sub(4)..])
-        .unwrap_or("");
-    let given = last4.trim();
-    if expected.len() != given.len()
-        || !expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(true, |ok, (a, b)| ok & (a == b))
-    {
+    if !last4_matches(record.phone.as_deref().unwrap_or(""), last4) {
         return Err(ApiError::NotFound);
     }
     Ok(case)
+}
+
+/// Whether `given` is the last four digits of `phone`, compared without an early exit so the
+/// time taken does not tell a guesser how many digits were right.
+pub fn last4_matches(phone: &str, given: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let expected = &digits[digits.len().saturating_sub(4)..];
+    let given = given.trim();
+    expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(true, |ok, (a, b)| ok & (a == b))
 }
 
 /// The part of the case table a staff member's role lets them list.

@@ -154,14 +154,6 @@ pub async fn status_for_citizen(
         return Ok(None);
     };
     let input = parse_input(&h)?;
-    let phone = input.petitioner.phone.unwrap_or_default();
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let expected = &digits[digits.len().saturating_sub(4)..];
-    let given = last4.trim();
-    let same = expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(true, |ok, (a, b)| ok & (a == b));
+    let same = service::last4_matches(input.petitioner.phone.as_deref().unwrap_or(""), last4);
     Ok(same.then_some(h.status))
 }

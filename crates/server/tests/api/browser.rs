@@ -554,7 +554,7 @@ async fn dashboard_charts_tables_and_export(app: &TestApp) {
         )
         .await;
     }
-    crate::dashboard::fill_kpi_cells_for_tests(app).await;
+    crate::dashboard::assert_kpi_kept(app).await;
     let b = Browser::start(app, "dashboard").await;
     b.sign_in("supervisor").await;
     b.goto("/staff/dashboard?period=year").await;
