@@ -1,4 +1,4 @@
-//! `minsheng verify`: re-walks every hash chain.
+//! `minsheng verify`: re-walks every hash chain (cases, alerts, suggestions, campaigns).
 
 use crate::setup::StoreArgs;
 use std::process::ExitCode;
@@ -29,9 +29,23 @@ pub async fn run(a: StoreArgs) -> anyhow::Result<ExitCode> {
         "verified {alerts} alerts: {} broken chain(s)",
         alert_failures.len()
     );
-    Ok(if report.failures.is_empty() && alert_failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let (streams, suggestion_failures) = store.verify_suggestion_chains().await?;
+    for f in &suggestion_failures {
+        println!(
+            "TAMPERED {} {} event seq {}: {}",
+            f.stream, f.id, f.seq, f.reason
+        );
+    }
+    println!(
+        "verified {streams} suggestions and campaigns: {} broken chain(s)",
+        suggestion_failures.len()
+    );
+    Ok(
+        if report.failures.is_empty() && alert_failures.is_empty() && suggestion_failures.is_empty()
+        {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }

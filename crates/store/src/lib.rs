@@ -35,7 +35,7 @@ pub use kpi::{ScopeKind, VolumeRow};
 pub use kpi_write::{KpiRefresh, KpiUpdate, VolumeKey, volume_recount};
 pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
-pub use suggestions::{NewSuggestion, StoredEvent, SuggestionFilter};
+pub use suggestions::{NewSuggestion, StoredEvent, SuggestionChainFailure, SuggestionFilter};
 pub use typical::TypicalCase;
 pub use users::{NewUser, UserRecord};
 pub use verify::{VerifyFailure, VerifyReport};

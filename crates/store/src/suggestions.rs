@@ -79,12 +79,49 @@ impl Stream {
             Stream::Campaign => "campaign_events",
         }
     }
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Suggestion => "suggestion",
+            Stream::Campaign => "campaign",
+        }
+    }
     fn id_col(self) -> &'static str {
         match self {
             Stream::Suggestion => "suggestion_id",
             Stream::Campaign => "campaign_id",
         }
     }
+}
+
+/// A broken suggestion or campaign chain, as `minsheng verify` reports it.
+#[derive(Debug, Clone)]
+pub struct SuggestionChainFailure {
+    /// "suggestion" or "campaign".
+    pub stream: &'static str,
+    pub id: String,
+    pub seq: u64,
+    pub reason: String,
+}
+
+/// Sequence 1.., each prev_hash the previous hash, each hash recomputed from the content.
+fn walk_chain<E: Serialize>(
+    id: uuid::Uuid,
+    events: &[StoredEvent<E>],
+) -> Result<(), (u64, &'static str)> {
+    let mut prev = GENESIS.to_string();
+    for (i, e) in events.iter().enumerate() {
+        if e.seq != i as u64 + 1 {
+            return Err((e.seq, "sequence gap"));
+        }
+        if e.prev_hash != prev {
+            return Err((e.seq, "previous hash does not match"));
+        }
+        if e.hash != chain_hash(&prev, &canonical_bytes(id, e.seq, e.at, &e.actor, &e.event)) {
+            return Err((e.seq, "content does not match its hash"));
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -635,15 +672,73 @@ impl Store {
     /// Re-checks a suggestion's hash chain; `Err` names the first broken sequence number.
     pub async fn verify_suggestion(&self, id: uuid::Uuid) -> Result<Result<(), u64>, StoreError> {
         let events = self.suggestion_events(id).await?;
-        let mut prev = GENESIS.to_string();
-        for (i, e) in events.iter().enumerate() {
-            let expect = chain_hash(&prev, &canonical_bytes(id, e.seq, e.at, &e.actor, &e.event));
-            if e.seq != i as u64 + 1 || e.prev_hash != prev || e.hash != expect {
-                return Ok(Err(e.seq));
+        Ok(walk_chain(id, &events).map_err(|(seq, _)| seq))
+    }
+
+    /// Re-walks every suggestion's and every campaign's chain (`minsheng verify`), and checks
+    /// that each projection row stands on the head of its chain, so that neither an edited event
+    /// nor an edited projection goes unnoticed.
+    pub async fn verify_suggestion_chains(
+        &self,
+    ) -> Result<(u64, Vec<SuggestionChainFailure>), StoreError> {
+        let mut failures = Vec::new();
+        let mut n = 0;
+        n += self
+            .verify_streams::<CampaignEvent>(Stream::Campaign, "campaigns", &mut failures)
+            .await?;
+        n += self
+            .verify_streams::<SuggestionEvent>(Stream::Suggestion, "suggestions", &mut failures)
+            .await?;
+        Ok((n, failures))
+    }
+
+    async fn verify_streams<E: Serialize + serde::de::DeserializeOwned>(
+        &self,
+        stream: Stream,
+        projection: &str,
+        failures: &mut Vec<SuggestionChainFailure>,
+    ) -> Result<u64, StoreError> {
+        let heads: Vec<(String, String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT id, last_hash, version FROM {projection} ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        let n = heads.len() as u64;
+        for (id, last_hash, version) in heads {
+            let fail = |seq: u64, reason: String| SuggestionChainFailure {
+                stream: stream.name(),
+                id: id.clone(),
+                seq,
+                reason,
+            };
+            let Ok(uuid) = uuid::Uuid::parse_str(&id) else {
+                failures.push(fail(0, "id is not a UUID".into()));
+                continue;
+            };
+            // An event whose payload no longer parses is itself evidence of tampering: report
+            // it and go on with the other chains.
+            let events = match self.stream_events::<E>(stream, uuid).await {
+                Ok(e) => e,
+                Err(e) => {
+                    failures.push(fail(0, format!("events cannot be read: {e}")));
+                    continue;
+                }
+            };
+            match walk_chain(uuid, &events) {
+                Err((seq, reason)) => failures.push(fail(seq, reason.into())),
+                Ok(()) => {
+                    if events.last().map(|e| e.hash.as_str()) != Some(last_hash.as_str())
+                        || events.len() as i64 != version
+                    {
+                        failures.push(fail(
+                            events.len() as u64,
+                            "projection does not match the head of its chain".into(),
+                        ));
+                    }
+                }
             }
-            prev = e.hash.clone();
         }
-        Ok(Ok(()))
+        Ok(n)
     }
 
     // ---- expert pool --------------------------------------------------------------------

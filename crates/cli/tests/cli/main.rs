@@ -31,8 +31,9 @@ pub fn temp_dir() -> std::path::PathBuf {
     d
 }
 
-/// Demo data, a clean verify, one raw UPDATE, a failing verify that names case and event.
-fn tamper_roundtrip(store_args: &[&str], tamper: impl FnOnce(&str)) {
+/// Demo data, a clean verify, one raw UPDATE, a failing verify that names case and event; then
+/// the same for a suggestion's chain.
+fn tamper_roundtrip(store_args: &[&str], tamper: impl Fn(&str)) {
     let mut args = vec!["demo", "--cases", "60"];
     args.extend_from_slice(store_args);
     let o = minsheng(&args);
@@ -69,6 +70,21 @@ fn tamper_roundtrip(store_args: &[&str], tamper: impl FnOnce(&str)) {
     assert!(out.contains("TAMPERED case"), "{out}");
     assert!(out.contains("event seq 1"), "{out}");
     assert!(out.contains("1 broken chain(s)"), "{out}");
+    assert!(
+        out.contains("verified") && out.contains("suggestions and campaigns: 0 broken"),
+        "{out}"
+    );
+
+    // The suggestion chains are walked too: a back-dated suggestion event is named.
+    tamper(
+        "UPDATE suggestion_events SET at = at + 1 \
+         WHERE seq = 1 AND suggestion_id = (SELECT MIN(suggestion_id) FROM suggestion_events)",
+    );
+    let o = minsheng(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("TAMPERED suggestion"), "{out}");
+    assert!(out.contains("content does not match its hash"), "{out}");
 }
 
 #[test]

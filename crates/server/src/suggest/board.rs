@@ -30,20 +30,7 @@ pub async fn compute(
     as_of: DateTime<Utc>,
 ) -> ApiResult<Board> {
     let dir = st.directory();
-    let mut board = Scoreboard::new(Grain::Year);
-    let mut offices = BTreeSet::new();
-    let mut after = None;
-    loop {
-        let page = st.store.suggestions_page(after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        for s in &page {
-            let policy = st.policy_for_region(&s.region);
-            let facts = score::derive(s, &policy, &st.calendar, as_of);
-            offices.insert(s.office_unit.clone());
-            board.add(&facts, &dir);
-        }
-    }
+    let (board, offices) = tally(st, as_of).await?;
     let national = st.policy.for_chain(&[]);
     let p = &national.suggestion.assessment_score;
     let sum = |scope: Scope| board.sum(&scope, from, to);
@@ -69,6 +56,39 @@ pub async fn compute(
         from: from.into(),
         to: to.into(),
     })
+}
+
+/// The counts of one scope (all, a region's subtree, an office) for the years `from`..=`to`:
+/// what the annual report prints as suggestions received, adopted and converted.
+pub async fn counts(
+    st: &AppState,
+    scope: &Scope,
+    from: &str,
+    to: &str,
+    as_of: DateTime<Utc>,
+) -> ApiResult<ScoreCounts> {
+    let (board, _) = tally(st, as_of).await?;
+    Ok(board.sum(scope, from, to))
+}
+
+/// Every stored suggestion's facts added to a yearly board, and the offices seen.
+async fn tally(st: &AppState, as_of: DateTime<Utc>) -> ApiResult<(Scoreboard, BTreeSet<String>)> {
+    let dir = st.directory();
+    let mut board = Scoreboard::new(Grain::Year);
+    let mut offices = BTreeSet::new();
+    let mut after = None;
+    loop {
+        let page = st.store.suggestions_page(after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for s in &page {
+            let policy = st.policy_for_region(&s.region);
+            let facts = score::derive(s, &policy, &st.calendar, as_of);
+            offices.insert(s.office_unit.clone());
+            board.add(&facts, &dir);
+        }
+    }
+    Ok((board, offices))
 }
 
 /// A year filter as typed ("2026"), or the widest range.

@@ -18,6 +18,7 @@ use axum::response::Response;
 use chrono::Datelike;
 use minsheng_core::access::Actor;
 use minsheng_core::case::{CaseKind, Channel, Flow};
+use minsheng_core::suggestion::Adoption;
 use minsheng_store::{Breakdown, StatFilter};
 use std::collections::BTreeMap;
 
@@ -218,25 +219,43 @@ async fn report_sections(
             "Counted by when the action was taken.",
         ),
     );
-    let suggestions = kinds
+    let suggestion_cases = kinds
         .iter()
         .find(|(k, _)| k == CaseKind::Suggestion.as_str())
         .map(|(_, n)| *n)
         .unwrap_or(0);
+    // Suggestions are counted by the year they were received, as the scoreboard counts them.
+    let year = period.first_day.year().to_string();
+    let last_year = period.last_day.year().to_string();
+    let s =
+        crate::suggest::board::counts(st, &focus.kpi_scope(), &year, &last_year, service::now())
+            .await?;
+    let adopted = s.outcome(Adoption::Adopted);
+    let partly = s.outcome(Adoption::PartlyAdopted);
+    let converted: u64 = s.conversions.values().sum();
     out.push(
         sections::count_section(
             "suggestions",
             ("建议及采纳情况", "Suggestions and adoption"),
             ("事项", "Item"),
-            vec![(
-                c.pick("建议意见类事项", "Cases of kind suggestion"),
-                suggestions,
-            )],
+            vec![
+                (c.pick("收到人民建议", "People's suggestions received"), s.received),
+                (c.pick("受理为建议", "Accepted as suggestions"), s.accepted),
+                (c.pick("已答复", "Answered"), s.answered),
+                (c.pick("采纳", "Adopted"), adopted),
+                (c.pick("部分采纳", "Partly adopted"), partly),
+                (c.pick("转化为政策或工作成果", "Converted into policy or work"), converted),
+                (c.pick("给予奖励", "Rewarded"), s.rewards),
+                (
+                    c.pick("信访、12345中的建议意见类事项", "Cases of kind suggestion (petitions, 12345)"),
+                    suggestion_cases,
+                ),
+            ],
             &name,
         )
         .note(
-            "采纳和转化情况由人民建议征集模块提供。",
-            "Adoption and conversion figures come from the people's suggestions module.",
+            "人民建议按收到年度统计，“采纳”指完全采纳，部分采纳另列；建议意见类事项是经信访和12345渠道登记的案件。",
+            "People's suggestions are counted by the year received; adopted means fully adopted, partly adopted is shown apart; cases of kind suggestion are those registered through the petition and 12345 channels.",
         ),
     );
     Ok((total, out))

@@ -460,7 +460,8 @@ async fn roles_on_statistics_pages(app: &TestApp) {
 }
 crate::both!(roles_on_statistics_pages);
 
-/// The annual report counts transfers and assignments by mode and the suggestions made.
+/// The annual report counts transfers and assignments by mode, and the people's suggestions
+/// received, adopted and converted (from the suggestion records) beside cases of kind suggestion.
 async fn annual_report_counts(app: &TestApp) {
     let ids = some_cases(app, 2).await;
     let coord = app.login("coord.donghu").await;
@@ -473,6 +474,26 @@ async fn annual_report_counts(app: &TestApp) {
     app.register(
         "intake.donghu",
         &new_case("suggestion", "letter", "13800004444"),
+    )
+    .await;
+    // Two people's suggestions: one adopted and converted, one still waiting to be screened.
+    use crate::suggestions::{forwarded, ok, submit, suggestion_body};
+    let (a, _, _) = submit(app, &suggestion_body(None, "13700005551")).await;
+    submit(app, &suggestion_body(None, "13700005552")).await;
+    forwarded(app, &a, &["990102-zjj"], false).await;
+    let zjj = app.login("handler.donghu.zjj").await;
+    ok(
+        app,
+        &zjj,
+        &a,
+        json!({"command": "answer", "outcome": "adopted", "reply": "同意采纳该建议"}),
+    )
+    .await;
+    ok(
+        app,
+        &coord,
+        &a,
+        json!({"command": "record_conversion", "route": "people_benefit", "reference": "惠民实事2026-9"}),
     )
     .await;
     let c = app.web_client(Some("supervisor")).await;
@@ -501,7 +522,19 @@ async fn annual_report_counts(app: &TestApp) {
         &format!("/staff/reports/annual?year={y}&table=suggestions&format=csv"),
     )
     .await;
-    assert_eq!(csv_rows(&body)[1][1], "1");
+    let rows = csv_rows(&body);
+    let find = |label: &str| {
+        rows.iter()
+            .find(|r| r[0] == label)
+            .map(|r| r[1].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(find("收到人民建议"), "2", "{rows:?}");
+    assert_eq!(find("受理为建议"), "1", "{rows:?}");
+    assert_eq!(find("采纳"), "1", "{rows:?}");
+    assert_eq!(find("部分采纳"), "0", "{rows:?}");
+    assert_eq!(find("转化为政策或工作成果"), "1", "{rows:?}");
+    assert_eq!(find("信访、12345中的建议意见类事项"), "1", "{rows:?}");
     // The year before has nothing.
     let (s, html) = get(&c, app, &format!("/staff/reports/annual?year={}", y - 1)).await;
     assert_eq!(s, 200);
