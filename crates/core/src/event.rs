@@ -104,27 +104,35 @@ pub struct ChainBreak {
 /// Verifies a case's chain, in order: sequence numbers 1.., each prev_hash the previous hash,
 /// each hash the recomputed one.
 pub fn verify_chain(records: &[EventRecord]) -> Result<(), ChainBreak> {
-    let mut prev = GENESIS.to_string();
+    verify_links(
+        records,
+        |r| (r.seq, &r.prev_hash, &r.hash),
+        EventRecord::recompute,
+    )
+}
+
+/// The one chain check behind every stream (cases, alerts, suggestions, campaigns): `link`
+/// reads a record's sequence number, previous hash and hash; `recompute` hashes its content
+/// again. Only called for records whose sequence and link are right.
+pub fn verify_links<T>(
+    records: &[T],
+    link: impl Fn(&T) -> (u64, &str, &str),
+    recompute: impl Fn(&T) -> String,
+) -> Result<(), ChainBreak> {
+    let mut prev = GENESIS;
     for (i, r) in records.iter().enumerate() {
-        if r.seq != i as u64 + 1 {
-            return Err(ChainBreak {
-                seq: r.seq,
-                reason: "sequence gap",
-            });
-        }
-        if r.prev_hash != prev {
-            return Err(ChainBreak {
-                seq: r.seq,
-                reason: "previous hash does not match",
-            });
-        }
-        if r.recompute() != r.hash {
-            return Err(ChainBreak {
-                seq: r.seq,
-                reason: "content does not match its hash",
-            });
-        }
-        prev = r.hash.clone();
+        let (seq, prev_hash, hash) = link(r);
+        let reason = if seq != i as u64 + 1 {
+            "sequence gap"
+        } else if prev_hash != prev {
+            "previous hash does not match"
+        } else if recompute(r) != hash {
+            "content does not match its hash"
+        } else {
+            prev = hash;
+            continue;
+        };
+        return Err(ChainBreak { seq, reason });
     }
     Ok(())
 }

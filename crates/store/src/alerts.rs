@@ -450,23 +450,14 @@ impl Store {
     }
 }
 
-/// The same checks as a case chain: sequence 1.., each prev_hash the previous hash, each hash
-/// recomputed from the content.
+/// The same checks as a case chain (`minsheng_core::event::verify_links`).
 pub fn verify_alert_chain(records: &[AlertEventRecord]) -> Result<(), (u64, &'static str)> {
-    let mut prev = GENESIS.to_string();
-    for (i, r) in records.iter().enumerate() {
-        if r.seq != i as u64 + 1 {
-            return Err((r.seq, "sequence gap"));
-        }
-        if r.prev_hash != prev {
-            return Err((r.seq, "previous hash does not match"));
-        }
-        if r.recompute() != r.hash {
-            return Err((r.seq, "content does not match its hash"));
-        }
-        prev = r.hash.clone();
-    }
-    Ok(())
+    minsheng_core::event::verify_links(
+        records,
+        |r| (r.seq, &r.prev_hash, &r.hash),
+        AlertEventRecord::recompute,
+    )
+    .map_err(|b| (b.seq, b.reason))
 }
 
 async fn insert_event(

@@ -103,25 +103,22 @@ pub struct SuggestionChainFailure {
     pub reason: String,
 }
 
-/// Sequence 1.., each prev_hash the previous hash, each hash recomputed from the content.
+/// The same checks as a case chain (`minsheng_core::event::verify_links`).
 fn walk_chain<E: Serialize>(
     id: uuid::Uuid,
     events: &[StoredEvent<E>],
 ) -> Result<(), (u64, &'static str)> {
-    let mut prev = GENESIS.to_string();
-    for (i, e) in events.iter().enumerate() {
-        if e.seq != i as u64 + 1 {
-            return Err((e.seq, "sequence gap"));
-        }
-        if e.prev_hash != prev {
-            return Err((e.seq, "previous hash does not match"));
-        }
-        if e.hash != chain_hash(&prev, &canonical_bytes(id, e.seq, e.at, &e.actor, &e.event)) {
-            return Err((e.seq, "content does not match its hash"));
-        }
-        prev = e.hash.clone();
-    }
-    Ok(())
+    minsheng_core::event::verify_links(
+        events,
+        |e| (e.seq, &e.prev_hash, &e.hash),
+        |e| {
+            chain_hash(
+                &e.prev_hash,
+                &canonical_bytes(id, e.seq, e.at, &e.actor, &e.event),
+            )
+        },
+    )
+    .map_err(|b| (b.seq, b.reason))
 }
 
 #[allow(clippy::too_many_arguments)]
