@@ -30,6 +30,9 @@ pub struct Args {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "MINSHENG_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Reached over HTTPS only (directly or through a TLS proxy): every cookie is marked Secure.
+    #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Cases to generate with --demo.
     #[arg(long, default_value_t = 3000)]
     pub demo_cases: usize,
@@ -45,7 +48,8 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             tracks_per_minute: a.public_tracks_per_minute,
             per_phone_per_hour: a.submissions_per_phone_per_hour,
             trust_forwarded_for: a.trust_forwarded_for,
-        });
+        })
+        .with_secure_cookies(a.secure_cookies);
     let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {

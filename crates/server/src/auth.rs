@@ -112,33 +112,28 @@ impl Staff {
     }
 }
 
-fn bearer_or_cookie(parts: &Parts) -> Option<String> {
+/// The session token, and whether it came from the cookie (which a browser attaches by itself,
+/// so a state-changing request needs the CSRF token too) rather than a bearer header.
+fn bearer_or_cookie(parts: &Parts) -> Option<(String, bool)> {
     if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION)
         && let Ok(v) = h.to_str()
         && let Some(t) = v.strip_prefix("Bearer ")
     {
-        return Some(t.trim().to_string());
+        return Some((t.trim().to_string(), false));
     }
-    for h in parts.headers.get_all(axum::http::header::COOKIE) {
-        let Ok(v) = h.to_str() else { continue };
-        for pair in v.split(';') {
-            if let Some((k, val)) = pair.trim().split_once('=')
-                && k == SESSION_COOKIE
-            {
-                return Some(val.to_string());
-            }
-        }
-    }
-    None
+    crate::cookies::get(&parts.headers, SESSION_COOKIE).map(|v| (v.to_string(), true))
 }
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_or_cookie(parts).ok_or(ApiError::Unauthenticated)?;
+        let (token, from_cookie) = bearer_or_cookie(parts).ok_or(ApiError::Unauthenticated)?;
         if token.len() > 200 {
             return Err(ApiError::Unauthenticated);
+        }
+        if from_cookie {
+            crate::csrf::check_cookie_request(parts, state)?;
         }
         let hash = token_hash(&token);
         let user = state

@@ -33,6 +33,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// A state-changing browser request from another site or without a valid CSRF token.
+    #[error("cross-site request refused")]
+    CsrfRefused { cross_site: bool },
     #[error("not found")]
     NotFound,
     #[error("request body too large")]
@@ -148,6 +151,22 @@ impl ApiError {
                     "forbidden",
                     "您无权执行该操作".into(),
                     "You are not allowed to do this".into(),
+                ),
+            ),
+            ApiError::CsrfRefused { cross_site: true } => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "cross_site_refused",
+                    "跨站提交已被拒绝".into(),
+                    "Cross-site form submission refused".into(),
+                ),
+            ),
+            ApiError::CsrfRefused { cross_site: false } => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "csrf_token_invalid",
+                    "页面已过期或无法确认提交来自本站，请刷新页面后重试".into(),
+                    "The page has expired or the submission could not be confirmed as ours; reload the page and try again".into(),
                 ),
             ),
             ApiError::Store(_) | ApiError::Internal(_) => (

@@ -5,6 +5,8 @@ pub mod abuse;
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod cookies;
+pub mod csrf;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -45,12 +47,16 @@ pub fn router(state: AppState) -> Router {
         .merge(suggest::api::router())
         .merge(open311::router())
         .merge(alerts::api::router())
-        .merge(web::router())
+        .merge(web::router(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             abuse::ratelimit::limit_public,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cookies::mark_secure,
         ))
         .with_state(state)
         .layer(axum::middleware::from_fn(reject_control_chars_in_uri))

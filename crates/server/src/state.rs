@@ -23,6 +23,8 @@ pub struct AppState {
     pub alerts: crate::alerts::AlertSender,
     /// Public-endpoint rate limits (per address, per phone).
     pub rate_limits: Arc<crate::abuse::RateLimits>,
+    /// Served over HTTPS (directly or behind a proxy): every cookie gets `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             rate_limits: Arc::new(crate::abuse::RateLimits::new(
                 crate::abuse::Limits::default(),
             )),
+            secure_cookies: false,
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -54,6 +57,12 @@ impl AppState {
     /// Replaces the public rate limits (`Limits::off()` for load tests).
     pub fn with_limits(mut self, limits: crate::abuse::Limits) -> Self {
         self.rate_limits = Arc::new(crate::abuse::RateLimits::new(limits));
+        self
+    }
+
+    /// Marks every cookie `Secure` (the deployment is reached over HTTPS only).
+    pub fn with_secure_cookies(mut self, on: bool) -> Self {
+        self.secure_cookies = on;
         self
     }
 

@@ -1,6 +1,15 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
+  // htmx requests carry the page's CSRF token (crate::csrf); some send only one field, not the
+  // form with its hidden csrf_token, so the header is set on every one.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    if (meta && e.detail && e.detail.headers) {
+      e.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
+    }
+  });
+
   document.addEventListener("click", function (e) {
     var t = e.target.closest && e.target.closest("[data-print]");
     if (t) { window.print(); }

@@ -202,6 +202,7 @@ fn refusal(req: &Request, e: ApiError) -> Response {
         lang: crate::web::chrome::Lang::from_headers(req.headers()),
         path: "/".into(),
         staff: None,
+        csrf: String::new(),
     };
     let mut resp = c.error_page(e);
     if let Ok(v) = axum::http::HeaderValue::from_str(&retry.to_string()) {

@@ -74,6 +74,8 @@ pub struct Chrome {
     /// The current path, for the language switch to come back to.
     pub path: String,
     pub staff: Option<StaffBar>,
+    /// The CSRF token every form and the `csrf-token` meta tag carry (`crate::csrf`).
+    pub csrf: String,
 }
 
 impl Chrome {
@@ -179,6 +181,14 @@ struct ErrorPage {
     article: Option<String>,
 }
 
+fn csrf_token(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<crate::csrf::Token>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default()
+}
+
 fn current_path(parts: &Parts) -> String {
     let p = parts.uri.path();
     // Only paths of our own, so the language switch cannot be turned into an open redirect.
@@ -204,6 +214,7 @@ impl FromRequestParts<AppState> for Web {
             lang: Lang::from_cookie_header(parts),
             path: current_path(parts),
             staff: staff.map(|s| staff_bar(state, &s)),
+            csrf: csrf_token(parts),
         }))
     }
 }
@@ -236,6 +247,7 @@ impl FromRequestParts<AppState> for WebStaff {
                     lang: Lang::from_cookie_header(parts),
                     path,
                     staff: Some(staff_bar(state, &staff)),
+                    csrf: csrf_token(parts),
                 },
                 staff,
             }),

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod export;
 pub mod forms;
+pub mod guard;
 pub mod held;
 pub mod insight;
 pub mod intake;
@@ -32,12 +33,13 @@ pub mod workbench;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrome::{LANG_COOKIE, Lang};
 
-pub fn router() -> Router<AppState> {
+/// The pages; every state-changing request passes `guard` (Origin and CSRF token) first.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(portal::home))
         .route("/submit", get(portal::submit_form).post(portal::submit))
@@ -94,7 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/admin/users/active", post(admin::set_user_active))
         .route("/staff/admin/units", post(admin::add_unit))
         .route("/staff/admin/dispatch", post(admin::set_dispatch))
-        .layer(axum::middleware::from_fn(same_origin_posts))
+        .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 
 #[derive(serde::Deserialize)]
@@ -122,30 +124,4 @@ async fn switch_lang(
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
-}
-
-/// Form posts must come from our own pages: with the SameSite=Strict session cookie this closes
-/// cross-site request forgery for browsers that send Origin (all current ones do on POST).
-async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if req.method() == Method::POST && !origin_matches(req.headers()) {
-        return (
-            StatusCode::FORBIDDEN,
-            "跨站提交已被拒绝 / Cross-site form submission refused",
-        )
-            .into_response();
-    }
-    next.run(req).await
-}
-
-fn origin_matches(h: &HeaderMap) -> bool {
-    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = h
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
 }

@@ -350,28 +350,43 @@ pub fn assert_due(deadline: &Value, kind: &str, period: &str, extra_days: u32, s
 }
 
 impl TestApp {
-    /// A browser-like client for the web pages: keeps cookies, does not follow redirects, and
-    /// is signed in as `user` when one is given.
+    /// A browser-like client for the web pages: keeps cookies, does not follow redirects, is
+    /// signed in as `user` when one is given, and sends the CSRF token its pages carry as
+    /// `X-CSRF-Token` with every request (a real browser sends the form's hidden field).
     pub async fn web_client(&self, user: Option<&str>) -> reqwest::Client {
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let plain = web_client_on(jar.clone(), None);
+        let mut token = self.csrf_token(&plain, "/staff/login").await;
         if let Some(u) = user {
-            let r = c
+            let r = plain
                 .post(format!("{}/staff/login", self.base))
                 .form(&[
                     ("username", u),
                     ("password", demo::DEMO_PASSWORD),
                     ("next", "/staff"),
+                    ("csrf_token", token.as_str()),
                 ])
                 .send()
                 .await
                 .expect("login");
             assert_eq!(r.status(), 303, "sign in as {u}");
+            // The token is bound to the session, which signing in just started.
+            token = self.csrf_token(&plain, "/staff/login").await;
         }
-        c
+        web_client_on(jar, Some(&token))
+    }
+
+    /// The CSRF token in the `csrf-token` meta tag of the page at `path`, as `c` gets it.
+    pub async fn csrf_token(&self, c: &reqwest::Client, path: &str) -> String {
+        let html = c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        meta_csrf_token(&html).unwrap_or_else(|| panic!("no csrf-token meta tag on {path}"))
     }
 
     /// Registers a case as `user`, asserting 201; returns (case id, query code, case view).
@@ -411,4 +426,29 @@ impl TestApp {
             }
         }
     }
+}
+
+/// A client on a cookie jar that does not follow redirects, with an `X-CSRF-Token` default
+/// header when a token is given.
+pub fn web_client_on(
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+    token: Option<&str>,
+) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        headers.insert("x-csrf-token", t.parse().expect("token header"));
+    }
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The content of a page's `<meta name="csrf-token">`.
+pub fn meta_csrf_token(html: &str) -> Option<String> {
+    let start = html.find(r#"<meta name="csrf-token" content=""#)? + 33;
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_string()).filter(|t| !t.is_empty())
 }

@@ -8,6 +8,7 @@ mod alerts;
 mod browser;
 mod cases;
 mod citizen;
+mod csrf;
 mod dashboard;
 mod hotline;
 mod knowledge;

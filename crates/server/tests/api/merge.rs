@@ -68,7 +68,7 @@ async fn merge_duplicate_into_primary(app: &TestApp) {
     );
 
     // The duplicate's petitioner sees the primary's handling on the tracking page.
-    let c = reqwest::Client::new();
+    let c = app.web_client(None).await;
     let html = c
         .post(format!("{}/track", app.base))
         .form(&[("query_code", dup_code.as_str()), ("phone_last4", "7777")])
