@@ -126,6 +126,12 @@ async fn step(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<AlertRecord>> {
     let actor = staff.actor();
+    // Access first (404 for an alert out of sight, 403 for a role that may not act), then the
+    // command and the note: a refused request is refused the same way whatever it carried.
+    super::load_visible(&st, &actor, &id).await?;
+    if !super::may_act(&actor) {
+        return Err(ApiError::Forbidden);
+    }
     // The note is optional for most steps, so an empty body is an empty note.
     let note = if body.iter().all(u8::is_ascii_whitespace) {
         String::new()

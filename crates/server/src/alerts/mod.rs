@@ -40,7 +40,9 @@ pub fn channel() -> AlertSender {
 pub fn visible(actor: &Actor, rec: &AlertRecord, dir: &Directory) -> bool {
     let own_unit = actor.unit.is_some() && rec.unit == actor.unit;
     match actor.role {
-        Role::Admin | Role::Supervisor | Role::System => true,
+        // Analysts belong to no unit (user administration refuses one), so no alert can be
+        // about an accusation against them.
+        Role::Admin | Role::Supervisor | Role::System | Role::Analyst => true,
         Role::Coordinator | Role::Intake => {
             own_unit
                 || actor
@@ -63,8 +65,10 @@ pub async fn visible_to(st: &AppState, actor: &Actor, rec: &AlertRecord) -> ApiR
     if !may_view(actor) || !visible(actor, rec, &dir) {
         return Ok(false);
     }
-    if matches!(actor.role, Role::Admin | Role::Supervisor | Role::System)
-        || rec.alert.evidence.cases.is_empty()
+    if matches!(
+        actor.role,
+        Role::Admin | Role::Supervisor | Role::System | Role::Analyst
+    ) || rec.alert.evidence.cases.is_empty()
     {
         return Ok(true);
     }

@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod accuser;
 mod alerts;
 mod browser;
 mod cases;
@@ -12,6 +13,7 @@ mod dashboard;
 mod hotline;
 mod knowledge;
 mod kpi;
+mod matrix;
 mod merge;
 mod open311;
 mod privacy;
