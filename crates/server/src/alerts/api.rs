@@ -92,7 +92,12 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<AlertRecord>>> {
     let f = filter(&q)?;
-    Ok(Json(visible_alerts(&st, &staff.actor(), &f).await?))
+    let actor = staff.actor();
+    let mut out = Vec::new();
+    for r in visible_alerts(&st, &actor, &f).await? {
+        out.push(super::redacted_for(&st, &actor, r).await?);
+    }
+    Ok(Json(out))
 }
 
 #[derive(Serialize)]
@@ -107,8 +112,19 @@ async fn one(
     staff: Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = load_visible(&st, &staff.actor(), &id).await?;
-    let events = st.store.alert_events(record.alert.id).await?;
+    let actor = staff.actor();
+    let record = super::redacted_for(&st, &actor, load_visible(&st, &actor, &id).await?).await?;
+    let mut events = st.store.alert_events(record.alert.id).await?;
+    // The raising event carries the evidence as it was drafted: the same cases as the record,
+    // so the same redaction (the hashes stay as stored, for auditors with full access).
+    for e in &mut events {
+        if let minsheng_core::alert::AlertEvent::Raised(draft) = &mut e.event {
+            draft
+                .evidence
+                .cases
+                .retain(|c| record.alert.evidence.cases.contains(c));
+        }
+    }
     Ok(Json(AlertWithHistory { record, events }).into_response())
 }
 

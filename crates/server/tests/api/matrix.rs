@@ -1520,6 +1520,15 @@ async fn access_matrix(app: &TestApp) {
         }
     }
     assert!(cells > 1000, "{cells} cells");
+
+    // The snapshot sees a change when there is one (the deny check is not vacuous).
+    let before = snapshot(app).await;
+    owned_case(app, "13912346000").await;
+    assert_ne!(
+        before,
+        snapshot(app).await,
+        "a new case shows in the snapshot"
+    );
     assert!(
         wrong.is_empty(),
         "{} wrong cells:\n{}",
@@ -1650,3 +1659,103 @@ fn route_table_covers_every_route() {
     }
     let _ = demo::DEMO_PASSWORD;
 }
+
+/// The analyst: created by an administrator without a unit (with one it is refused), and its
+/// navigation offers only pages it may open.
+async fn analyst_account_and_navigation(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let r = app
+        .post(
+            "/api/v1/admin/users",
+            Some(&admin),
+            &json!({"username": "analyst.unit", "display_name": "带单位的分析员",
+                    "password": "a-long-password-2026", "role": "analyst", "unit": "990102-xfj"}),
+        )
+        .await;
+    crate::harness::assert_error(&r, 400, "analyst_without_unit");
+    let (s, users) = app.get("/api/v1/admin/users", Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert!(
+        !users.to_string().contains("analyst.unit"),
+        "nothing stored"
+    );
+    let demo = users
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["username"] == "analyst")
+        .cloned()
+        .expect("the demo analyst");
+    assert_eq!(demo["role"], "analyst");
+    assert!(demo["unit"].is_null(), "{demo}");
+
+    // The admin form offers the role.
+    let c = app.web_client(Some("admin")).await;
+    let html = c
+        .get(format!("{}/staff/admin", app.base))
+        .send()
+        .await
+        .expect("admin page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("value=\"analyst\""), "role offered");
+
+    // Every link of the analyst's navigation opens; case pages are not offered.
+    let c = app.web_client(Some("analyst")).await;
+    let r = c
+        .get(format!("{}/staff", app.base))
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/staff/dashboard");
+    let html = c
+        .get(format!("{}/staff/dashboard", app.base))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html");
+    let nav = html
+        .split_once("<nav")
+        .and_then(|(_, r)| r.split_once("</nav>"))
+        .map(|(n, _)| n.to_string())
+        .expect("navigation");
+    let hrefs: Vec<&str> = nav
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .filter(|h| h.starts_with("/staff"))
+        .collect();
+    for want in [
+        "/staff/dashboard",
+        "/staff/reports/annual",
+        "/staff/suggest/board",
+        "/staff/alerts",
+    ] {
+        assert!(hrefs.contains(&want), "{want} in {hrefs:?}");
+    }
+    for never in [
+        "/staff/search",
+        "/staff/kb",
+        "/staff/intake",
+        "/staff/held",
+        "/staff/supervision",
+        "/staff/admin",
+    ] {
+        assert!(!hrefs.contains(&never), "{never} offered to the analyst");
+    }
+    for h in hrefs {
+        let s = c
+            .get(format!("{}{h}", app.base))
+            .send()
+            .await
+            .expect("nav link")
+            .status()
+            .as_u16();
+        assert!(s == 200 || h == "/staff", "{h}: {s}");
+    }
+}
+crate::both!(analyst_account_and_navigation);
