@@ -40,7 +40,9 @@ pub async fn run(c: Command) -> anyhow::Result<ExitCode> {
             unit,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("role must be intake, coordinator, handler, supervisor or admin")
+                anyhow::anyhow!(
+                    "role must be intake, coordinator, handler, supervisor, analyst or admin"
+                )
             })?;
             let password = match std::env::var("MINSHENG_PASSWORD") {
                 Ok(p) => p,

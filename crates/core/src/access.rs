@@ -21,6 +21,9 @@ pub enum Role {
     Supervisor,
     /// Configuration: users, units, policy.
     Admin,
+    /// 领导 / 分析员: reads statistics (dashboard, KPIs, league tables, the annual report,
+    /// alerts) and never case contents, personal data or any action.
+    Analyst,
     /// A citizen reaching their own case with the query code.
     Citizen,
     /// Integrations (Open311, 12345 exchange) and background jobs.
@@ -28,6 +31,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The roles a staff account may hold (what user administration offers).
+    pub const STAFF: [Role; 6] = [
+        Role::Intake,
+        Role::Coordinator,
+        Role::Handler,
+        Role::Supervisor,
+        Role::Analyst,
+        Role::Admin,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Intake => "intake",
@@ -35,6 +48,7 @@ impl Role {
             Role::Handler => "handler",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Analyst => "analyst",
             Role::Citizen => "citizen",
             Role::System => "system",
         }
@@ -47,6 +61,7 @@ impl Role {
             "handler" => Some(Role::Handler),
             "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
+            "analyst" => Some(Role::Analyst),
             _ => None,
         }
     }
@@ -58,6 +73,7 @@ impl Role {
             Role::Handler => "Handling officer",
             Role::Supervisor => "Supervisor",
             Role::Admin => "Administrator",
+            Role::Analyst => "Analyst",
             Role::Citizen => "Citizen",
             Role::System => "System",
         }
@@ -70,6 +86,7 @@ impl Role {
             Role::Handler => "承办单位经办人",
             Role::Supervisor => "督查员",
             Role::Admin => "系统管理员",
+            Role::Analyst => "统计分析员",
             Role::Citizen => "群众",
             Role::System => "系统",
         }
@@ -150,7 +167,8 @@ pub fn can_view(actor: &Actor, case: &CaseState, dir: &Directory) -> bool {
                     .is_ok_and(|u| dir.is_within(&case.location.region, &u.region))
         }
         Role::Handler => actor.unit.as_deref().is_some_and(involved),
-        Role::Citizen | Role::System => false,
+        // Analysts read aggregates only: no case is ever theirs to open.
+        Role::Analyst | Role::Citizen | Role::System => false,
     }
 }
 
@@ -195,4 +213,22 @@ pub fn can_reveal(actor: &Actor, case: &CaseState, dir: &Directory) -> bool {
         }
         _ => false,
     }
+}
+
+/// May the actor read statistics (dashboard, KPIs, league tables, the annual report)? Intake
+/// agents register matters and have no statistics pages; citizens and integrations none.
+pub fn can_read_statistics(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Coordinator | Role::Handler | Role::Supervisor | Role::Admin | Role::Analyst
+    )
+}
+
+/// May the actor list or open case contents at all (queues, search, case pages, exports of
+/// cases)? Every staff role that works matters may; the analyst reads aggregates only.
+pub fn reads_cases(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Intake | Role::Coordinator | Role::Handler | Role::Supervisor | Role::Admin
+    )
 }

@@ -940,6 +940,11 @@ fn every_command_in_every_reachable_state() {
             if here {
                 let r = case.try_cmd(&supervisor, now, cmd);
                 assert_eq!(r, Err(DomainError::Forbidden { command: name }));
+                // Analysts never act, whatever their unit: the refusal is the role's.
+                for unit in [PROV, CITY, COUNTY, DEPT, DISC, HOTLINE, TOWN] {
+                    let r = case.try_cmd(&staff(Role::Analyst, unit), now, cmd);
+                    assert_eq!(r, Err(DomainError::Forbidden { command: name }), "{unit}");
+                }
             }
         }
     }
@@ -1444,6 +1449,37 @@ fn accusation(accused: &str, about_officials: bool) -> Case {
     WORLD
         .register(&intake(COUNTY), "2026-03-02 10:00", r)
         .unwrap()
+}
+
+/// The analyst (领导 / 分析员) reads statistics only: no case in any state of either flow is
+/// open to it, nothing is revealed to it, and it has no role in any command (see
+/// `every_command_in_every_reachable_state`).
+#[test]
+fn analyst_never_opens_a_case() {
+    let dir = &WORLD.dir;
+    let mut states = petition_story();
+    states.extend(hotline_story());
+    states.push(accusation(DEPT, false).state);
+    for s in &states {
+        for unit in [PROV, CITY, COUNTY, DEPT, DISC, HOTLINE, TOWN] {
+            let a = staff(Role::Analyst, unit);
+            assert!(!access::can_view(&a, s, dir), "{:?} {unit}", s.status);
+            assert!(!access::can_reveal(&a, s, dir), "{:?} {unit}", s.status);
+            assert!(!access::reads_cases(&a));
+            assert!(access::can_read_statistics(&a));
+        }
+        // The same states are open to supervision: the refusal is the analyst's role.
+        assert!(access::can_view(&staff(Role::Supervisor, CITY), s, dir));
+    }
+    assert_eq!(Role::parse("analyst"), Some(Role::Analyst));
+    assert!(Role::STAFF.contains(&Role::Analyst));
+    for r in Role::STAFF {
+        assert_eq!(Role::parse(r.as_str()), Some(r));
+    }
+    assert_eq!(Role::parse("citizen"), None, "not a staff account");
+    assert!(!access::can_read_statistics(&intake(COUNTY)));
+    assert!(!access::can_read_statistics(&Actor::citizen()));
+    assert!(access::reads_cases(&handler(DEPT)));
 }
 
 #[test]

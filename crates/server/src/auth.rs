@@ -5,8 +5,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
-use minsheng_core::access::Actor;
+use minsheng_core::access::{Actor, Role};
 use minsheng_store::UserRecord;
 use sha2::{Digest, Sha256};
 
@@ -141,10 +142,58 @@ impl FromRequestParts<AppState> for Staff {
             .user_by_token(&hash)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        // Routers nested under a prefix see the path without it: judge the full one.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(parts.uri.path(), |u| u.0.path());
+        if user.role == Role::Analyst && !analyst_may_reach(&parts.method, path) {
+            return Err(ApiError::Forbidden);
+        }
         Ok(Staff {
             user,
             token_hash: hash,
         })
+    }
+}
+
+/// The only staff paths an analyst's session reaches: statistics, the alerts read-only, the
+/// directory and its own sign-out. Checked in the extractor, before any handler runs, so a
+/// handler that forgets the analyst (a catch-all `_` arm in a role match) still cannot hand it
+/// case contents or let it act. Each handler applies its own rule on top.
+pub fn analyst_may_reach(method: &Method, path: &str) -> bool {
+    const READ: &[&str] = &[
+        "/staff",
+        "/staff/dashboard",
+        "/staff/reports/annual",
+        "/staff/suggest/board",
+        "/staff/alerts",
+        "/staff/alerts/stream",
+        "/api/v1/auth/me",
+        "/api/v1/alerts",
+        "/api/v1/suggestions/scoreboard",
+        "/api/v1/regions",
+        "/api/v1/topics",
+        "/api/v1/units",
+        "/api/v1/dispatch",
+        "/api/v1/policy",
+    ];
+    const SIGN_OUT: &[&str] = &["/staff/logout", "/api/v1/auth/logout"];
+    let one_alert = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    };
+    match *method {
+        Method::GET | Method::HEAD => {
+            // Public pages show the signed-in header; they offer nothing more to staff.
+            let public = !path.starts_with("/staff") && !path.starts_with("/api/");
+            public
+                || READ.contains(&path)
+                || one_alert("/staff/alerts/")
+                || one_alert("/api/v1/alerts/")
+        }
+        Method::POST => SIGN_OUT.contains(&path),
+        _ => false,
     }
 }
 

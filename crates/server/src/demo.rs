@@ -377,6 +377,7 @@ pub use crate::suggest::demo::seed_suggestions;
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("admin", "系统管理员", Role::Admin, None),
     ("supervisor", "省督查室 周督查", Role::Supervisor, None),
+    ("analyst", "省政府研究室 钱分析", Role::Analyst, None),
     (
         "coord.province",
         "省信访局 王协调",

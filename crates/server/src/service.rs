@@ -654,9 +654,19 @@ pub fn scope_for(st: &AppState, actor: &Actor) -> ApiResult<Scope> {
                 unit,
             }
         }
-        Role::Citizen => return Err(ApiError::Forbidden),
-        _ => Scope::All,
+        // Analysts read aggregates (`stats_scope_for`), never case lists.
+        Role::Citizen | Role::Analyst => return Err(ApiError::Forbidden),
+        Role::Supervisor | Role::Admin | Role::System => Scope::All,
     })
+}
+
+/// The part of the case table a staff member's statistics count: their listing scope, and for
+/// analysts (who have no unit and list nothing) the whole directory.
+pub fn stats_scope_for(st: &AppState, actor: &Actor) -> ApiResult<Scope> {
+    match actor.role {
+        Role::Analyst => Ok(Scope::All),
+        _ => scope_for(st, actor),
+    }
 }
 
 /// One page of cases in `scope`, with the per-case access rule applied on top of the SQL scope.

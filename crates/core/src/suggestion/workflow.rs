@@ -1394,6 +1394,7 @@ pub fn can_view(actor: &Actor, s: &SuggestionState, dir: &Directory) -> bool {
                     .is_ok_and(|unit| dir.is_within(&s.region, &unit.region))
         }),
         Role::Handler => actor.unit.as_deref().is_some_and(|u| s.unit(u).is_some()),
-        Role::Citizen | Role::System => false,
+        // Analysts read the scoreboard, never a suggestion and its suggester.
+        Role::Analyst | Role::Citizen | Role::System => false,
     }
 }

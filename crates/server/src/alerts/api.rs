@@ -92,7 +92,12 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<AlertRecord>>> {
     let f = filter(&q)?;
-    Ok(Json(visible_alerts(&st, &staff.actor(), &f).await?))
+    let actor = staff.actor();
+    let mut out = Vec::new();
+    for r in visible_alerts(&st, &actor, &f).await? {
+        out.push(super::redacted_for(&st, &actor, r).await?);
+    }
+    Ok(Json(out))
 }
 
 #[derive(Serialize)]
@@ -107,8 +112,19 @@ async fn one(
     staff: Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = load_visible(&st, &staff.actor(), &id).await?;
-    let events = st.store.alert_events(record.alert.id).await?;
+    let actor = staff.actor();
+    let record = super::redacted_for(&st, &actor, load_visible(&st, &actor, &id).await?).await?;
+    let mut events = st.store.alert_events(record.alert.id).await?;
+    // The raising event carries the evidence as it was drafted: the same cases as the record,
+    // so the same redaction (the hashes stay as stored, for auditors with full access).
+    for e in &mut events {
+        if let minsheng_core::alert::AlertEvent::Raised(draft) = &mut e.event {
+            draft
+                .evidence
+                .cases
+                .retain(|c| record.alert.evidence.cases.contains(c));
+        }
+    }
     Ok(Json(AlertWithHistory { record, events }).into_response())
 }
 
@@ -126,6 +142,12 @@ async fn step(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<AlertRecord>> {
     let actor = staff.actor();
+    // Access first (404 for an alert out of sight, 403 for a role that may not act), then the
+    // command and the note: a refused request is refused the same way whatever it carried.
+    super::load_visible(&st, &actor, &id).await?;
+    if !super::may_act(&actor) {
+        return Err(ApiError::Forbidden);
+    }
     // The note is optional for most steps, so an empty body is an empty note.
     let note = if body.iter().all(u8::is_ascii_whitespace) {
         String::new()

@@ -40,7 +40,9 @@ pub fn channel() -> AlertSender {
 pub fn visible(actor: &Actor, rec: &AlertRecord, dir: &Directory) -> bool {
     let own_unit = actor.unit.is_some() && rec.unit == actor.unit;
     match actor.role {
-        Role::Admin | Role::Supervisor | Role::System => true,
+        // Analysts belong to no unit (user administration refuses one), so no alert can be
+        // about an accusation against them.
+        Role::Admin | Role::Supervisor | Role::System | Role::Analyst => true,
         Role::Coordinator | Role::Intake => {
             own_unit
                 || actor
@@ -63,8 +65,10 @@ pub async fn visible_to(st: &AppState, actor: &Actor, rec: &AlertRecord) -> ApiR
     if !may_view(actor) || !visible(actor, rec, &dir) {
         return Ok(false);
     }
-    if matches!(actor.role, Role::Admin | Role::Supervisor | Role::System)
-        || rec.alert.evidence.cases.is_empty()
+    if matches!(
+        actor.role,
+        Role::Admin | Role::Supervisor | Role::System | Role::Analyst
+    ) || rec.alert.evidence.cases.is_empty()
     {
         return Ok(true);
     }
@@ -76,6 +80,30 @@ pub async fn visible_to(st: &AppState, actor: &Actor, rec: &AlertRecord) -> ApiR
         }
     }
     Ok(false)
+}
+
+/// The alert as `actor` may read it: the evidence names only the cases the actor may open.
+/// An alert is visible when one of its cases is; the others (an accusation against the
+/// viewer's own unit, say) must not travel with it, not even as ids.
+pub async fn redacted_for(
+    st: &AppState,
+    actor: &Actor,
+    mut rec: AlertRecord,
+) -> ApiResult<AlertRecord> {
+    if matches!(actor.role, Role::Admin | Role::Supervisor | Role::System) {
+        return Ok(rec);
+    }
+    let dir = st.directory();
+    let mut open = Vec::new();
+    for id in &rec.alert.evidence.cases {
+        if let Some(case) = st.store.get_case(*id).await?
+            && access::can_view(actor, &case, &dir)
+        {
+            open.push(*id);
+        }
+    }
+    rec.alert.evidence.cases = open;
+    Ok(rec)
 }
 
 /// Who may acknowledge, handle and close alerts they see: the duty officers of supervision and

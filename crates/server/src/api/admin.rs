@@ -57,8 +57,17 @@ pub async fn add_user(st: &AppState, req: NewUserRequest) -> ApiResult<minsheng_
     if matches!(req.role, Role::Citizen | Role::System) {
         return Err(ApiError::bad(
             "invalid_role",
-            "角色只能是 intake、coordinator、handler、supervisor 或 admin",
-            "role must be intake, coordinator, handler, supervisor or admin",
+            "角色只能是 intake、coordinator、handler、supervisor、analyst 或 admin",
+            "role must be intake, coordinator, handler, supervisor, analyst or admin",
+        ));
+    }
+    // An analyst reads province-wide aggregates and never belongs to a unit: a unit would make
+    // it a member of a unit that an accusation or an alert may be about.
+    if req.role == Role::Analyst && req.unit.is_some() {
+        return Err(ApiError::bad(
+            "analyst_without_unit",
+            "统计分析员不隶属于任何单位，请不要选择单位",
+            "An analyst belongs to no unit; leave the unit empty",
         ));
     }
     let needs_unit = matches!(req.role, Role::Intake | Role::Coordinator | Role::Handler);

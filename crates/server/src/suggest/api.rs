@@ -50,9 +50,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// Staff who work suggestions; the analyst reads the scoreboard only.
 fn staff_only(actor: &Actor) -> ApiResult<()> {
     match actor.role {
-        Role::Citizen | Role::System => Err(ApiError::Forbidden),
+        Role::Citizen | Role::System | Role::Analyst => Err(ApiError::Forbidden),
         _ => Ok(()),
     }
 }
@@ -261,7 +262,9 @@ async fn scoreboard(
     staff: Staff,
     Query(p): Query<BoardParams>,
 ) -> ApiResult<axum::Json<BoardJson>> {
-    staff_only(&staff.actor())?;
+    if !minsheng_core::access::can_read_statistics(&staff.actor()) {
+        staff_only(&staff.actor())?;
+    }
     let from = super::board::year_or(p.from.as_deref(), "0000");
     let to = super::board::year_or(p.to.as_deref(), "9999");
     let b = super::board::compute(&st, &from, &to, crate::service::now()).await?;

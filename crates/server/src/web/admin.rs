@@ -181,21 +181,15 @@ async fn admin_page(
         zh: p.label_zh(),
         en: p.label_en(),
     }));
-    let roles = [
-        Role::Intake,
-        Role::Coordinator,
-        Role::Handler,
-        Role::Supervisor,
-        Role::Admin,
-    ]
-    .iter()
-    .map(|r| Choice {
-        value: r.as_str().into(),
-        zh: r.zh().into(),
-        en: r.en().into(),
-        selected: false,
-    })
-    .collect();
+    let roles = Role::STAFF
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            zh: r.zh().into(),
+            en: r.en().into(),
+            selected: false,
+        })
+        .collect();
     Ok(AdminPage {
         c: c.clone(),
         users,

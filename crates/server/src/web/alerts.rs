@@ -302,6 +302,20 @@ pub async fn act(
     let c = &ws.c;
     let r = async {
         let rec = alerts::load_visible(&st, &actor, &id).await?;
+        // Who may act is settled before what was asked: a refused role learns nothing from
+        // the form's validation.
+        if !alerts::may_act(&actor) {
+            let resp = page(
+                &st,
+                c,
+                &actor,
+                rec,
+                None,
+                Some(c.message(&ApiError::Forbidden)),
+            )
+            .await?;
+            return Ok((axum::http::StatusCode::FORBIDDEN, resp).into_response());
+        }
         let f = FormData::parse(&body)?;
         let outcome = match alerts::command(f.get("command"), &actor.name, f.get("note")) {
             Ok(cmd) => alerts::act(&st, &actor, &id, &cmd, crate::service::now()).await,

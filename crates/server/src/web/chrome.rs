@@ -62,6 +62,29 @@ impl StaffBar {
         )
     }
 
+    /// Works cases (queue, search, case pages, knowledge base, suggestions): not the analyst.
+    pub fn reads_cases(&self) -> bool {
+        minsheng_core::access::reads_cases(&self.actor())
+    }
+
+    pub fn reads_statistics(&self) -> bool {
+        minsheng_core::access::can_read_statistics(&self.actor())
+    }
+
+    pub fn is_analyst(&self) -> bool {
+        self.role == Role::Analyst
+    }
+
+    /// Only the role matters to the navigation rules.
+    fn actor(&self) -> minsheng_core::access::Actor {
+        minsheng_core::access::Actor {
+            user_id: None,
+            name: self.name.clone(),
+            role: self.role,
+            unit: None,
+        }
+    }
+
     pub fn can_register(&self) -> bool {
         matches!(self.role, Role::Intake | Role::Coordinator)
     }
@@ -251,9 +274,19 @@ impl FromRequestParts<AppState> for WebStaff {
                 },
                 staff,
             }),
-            Err(_) => Err(
-                Redirect::to(&format!("/staff/login?next={}", urlencode(&path))).into_response(),
-            ),
+            Err(ApiError::Unauthenticated) => Err(Redirect::to(&format!(
+                "/staff/login?next={}",
+                urlencode(&path)
+            ))
+            .into_response()),
+            // Signed in but refused (an analyst outside its pages) or the store failed: an error
+            // page, not the sign-in page, which would send the visitor round in a circle.
+            Err(e) => Err(Chrome {
+                lang: Lang::from_cookie_header(parts),
+                path,
+                staff: None,
+            }
+            .error_page(e)),
         }
     }
 }

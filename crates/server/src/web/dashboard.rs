@@ -75,7 +75,7 @@ pub fn focus_for(st: &AppState, actor: &Actor, requested: &str) -> ApiResult<Foc
     }
     let want = (!requested.is_empty()).then(|| requested.to_string());
     match actor.role {
-        Role::Supervisor | Role::Admin => Ok(Focus::Region(want)),
+        Role::Supervisor | Role::Admin | Role::Analyst => Ok(Focus::Region(want)),
         Role::Coordinator => {
             let unit = actor.unit.as_deref().ok_or(ApiError::Forbidden)?;
             let home = dir.unit(unit)?.region.clone();
@@ -151,7 +151,7 @@ pub async fn sections(
         out.push(sections::topic_section(&totals, &dir, c, &tag));
     }
     // Deadline health: open cases now, within the viewer's access scope and the focus region.
-    let scope = service::scope_for(st, actor)?;
+    let scope = service::stats_scope_for(st, actor)?;
     let regions = focus.region().map(|r| subtree(&dir, r));
     let now = service::now();
     let soon = now + chrono::Duration::days(SOON_DAYS as i64);
@@ -409,7 +409,7 @@ pub async fn dashboard(
                             .unwrap_or_default();
                         Some((region_q(&pc), name))
                     }
-                    None if matches!(role, Role::Supervisor | Role::Admin) => {
+                    None if matches!(role, Role::Supervisor | Role::Admin | Role::Analyst) => {
                         Some((region_q(""), c.pick("全部地区", "All regions")))
                     }
                     _ => None,

@@ -77,7 +77,7 @@ async fn report_sections(
         Focus::Unit(_) => return Err(ApiError::Forbidden),
     };
     let filter = StatFilter {
-        scope: service::scope_for(st, actor)?,
+        scope: service::stats_scope_for(st, actor)?,
         regions: region.as_deref().map(|r| subtree(&dir, r)),
         from: period.start(),
         until: period.until(),

@@ -156,6 +156,10 @@ pub async fn queue(
     Query(p): Query<QueueParams>,
 ) -> Response {
     let c = ws.c.clone();
+    if !minsheng_core::access::reads_cases(&ws.staff.actor()) {
+        // The analyst has no queue: its workbench is the dashboard.
+        return Redirect::to("/staff/dashboard").into_response();
+    }
     let r = async {
         let actor = ws.staff.actor();
         let dir = st.directory();

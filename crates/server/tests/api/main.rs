@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod accuser;
 mod alerts;
 mod browser;
 mod cases;
@@ -13,6 +14,7 @@ mod dashboard;
 mod hotline;
 mod knowledge;
 mod kpi;
+mod matrix;
 mod merge;
 mod open311;
 mod privacy;
