@@ -285,6 +285,7 @@ impl FromRequestParts<AppState> for WebStaff {
                 lang: Lang::from_cookie_header(parts),
                 path,
                 staff: None,
+                csrf: csrf_token(parts),
             }
             .error_page(e)),
         }
