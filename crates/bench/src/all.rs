@@ -294,9 +294,18 @@ mod tests {
             at_least: false,
             at_scale,
         };
-        assert_eq!(t(Some(3.0), true).line(), "target x value=3.00 goal=10 met=yes");
-        assert_eq!(t(Some(30.0), true).line(), "target x value=30.00 goal=10 met=no");
-        assert_eq!(t(Some(3.0), false).line(), "target x value=3.00 goal=10 met=no");
+        assert_eq!(
+            t(Some(3.0), true).line(),
+            "target x value=3.00 goal=10 met=yes"
+        );
+        assert_eq!(
+            t(Some(30.0), true).line(),
+            "target x value=30.00 goal=10 met=no"
+        );
+        assert_eq!(
+            t(Some(3.0), false).line(),
+            "target x value=3.00 goal=10 met=no"
+        );
         assert_eq!(t(None, true).line(), "target x value=NA goal=10 met=no");
     }
 }

@@ -10,8 +10,8 @@ const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-    "明", "超", "秀英", "桂兰", "建国", "志强",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "桂兰", "建国", "志强",
 ];
 
 pub struct World {
@@ -68,7 +68,11 @@ impl World {
             chars += s.chars().count();
         }
         let name = format!("{}{}", r.pick(SURNAMES), r.pick(GIVEN));
-        let road = format!("{}{}", r.pick(corpus::ROAD_HEADS), r.pick(corpus::ROAD_TAILS));
+        let road = format!(
+            "{}{}",
+            r.pick(corpus::ROAD_HEADS),
+            r.pick(corpus::ROAD_TAILS)
+        );
         serde_json::json!({
             "channel": "online",
             "kind": if r.chance(70) { "appeal" } else { "suggestion" },

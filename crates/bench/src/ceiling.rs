@@ -12,7 +12,9 @@ pub struct Args {
     pub bind: String,
 }
 
-async fn submit(axum::Json(v): axum::Json<serde_json::Value>) -> (StatusCode, axum::Json<serde_json::Value>) {
+async fn submit(
+    axum::Json(v): axum::Json<serde_json::Value>,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
     let title_chars = v["title"].as_str().map_or(0, |t| t.chars().count());
     (
         StatusCode::CREATED,

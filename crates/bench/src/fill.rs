@@ -50,10 +50,9 @@ pub async fn fill(
             let st = st.clone();
             tasks.spawn(async move {
                 let input = serde_json::from_str(&body)?;
-                let d =
-                    minsheng_server::service::plan_registration(&st, &Actor::citizen(), input)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("planning a case: {e}"))?;
+                let d = minsheng_server::service::plan_registration(&st, &Actor::citizen(), input)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("planning a case: {e}"))?;
                 st.store.create_case(d.op).await?;
                 anyhow::Ok(())
             });

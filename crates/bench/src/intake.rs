@@ -105,7 +105,7 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
     let mut out: Vec<BackendRuns> = backends
         .iter()
         .map(|(name, _)| BackendRuns {
-            name: *name,
+            name,
             server: Runs(vec![]),
             server_p50_ms: Runs(vec![]),
             server_p99_ms: Runs(vec![]),
@@ -115,11 +115,25 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
     let mut ceiling = Runs(vec![]);
     // Runs are interleaved so a noisy neighbour on the shared machine hits every side alike.
     for r in 0..a.runs {
-        let c = ceiling_run(&dir.join(format!("ceiling-{r}.log")), &warm, &bodies, a.clients).await?;
+        let c = ceiling_run(
+            &dir.join(format!("ceiling-{r}.log")),
+            &warm,
+            &bodies,
+            a.clients,
+        )
+        .await?;
         eprintln!("  run {r}: HTTP ceiling {:.0}/s", c.per_sec());
         ceiling.0.push(c.per_sec());
         for (i, (name, pg)) in backends.iter().enumerate() {
-            let l = server_run(&bin, &dir.join(format!("{name}-server-{r}")), *pg, &warm, &bodies, a.clients).await?;
+            let l = server_run(
+                &bin,
+                &dir.join(format!("{name}-server-{r}")),
+                *pg,
+                &warm,
+                &bodies,
+                a.clients,
+            )
+            .await?;
             eprintln!(
                 "  run {r}: {name} minsheng {:.0}/s (p50 {:.1} ms, p99 {:.1} ms)",
                 l.per_sec(),
@@ -161,7 +175,11 @@ async fn ceiling_run(
     let mut s = Server::ceiling(log)?;
     s.wait_healthy(Duration::from_secs(30)).await?;
     let url = format!("{}/api/v1/public/cases", s.base);
-    check(&load::post_all(&url, warm.clone(), clients, 201).await, "ceiling warm-up", warm.len())?;
+    check(
+        &load::post_all(&url, warm.clone(), clients, 201).await,
+        "ceiling warm-up",
+        warm.len(),
+    )?;
     let l = load::post_all(&url, bodies.clone(), clients, 201).await;
     check(&l, "ceiling", bodies.len())?;
     s.stop();
@@ -198,7 +216,11 @@ async fn server_run(
     let mut s = Server::minsheng(bin, data, url.as_deref())?;
     s.wait_healthy(Duration::from_secs(120)).await?;
     let post = format!("{}/api/v1/public/cases", s.base);
-    check(&load::post_all(&post, warm.clone(), clients, 201).await, "minsheng warm-up", warm.len())?;
+    check(
+        &load::post_all(&post, warm.clone(), clients, 201).await,
+        "minsheng warm-up",
+        warm.len(),
+    )?;
     let l = load::post_all(&post, bodies.clone(), clients, 201).await;
     s.stop();
     check(&l, "minsheng intake", bodies.len())?;
@@ -207,7 +229,9 @@ async fn server_run(
     let (cases, events) = count_rows(&db_url).await?;
     let want = (warm.len() + bodies.len()) as i64;
     if cases != want || events < want {
-        bail!("after the run the store holds {cases} cases and {events} events; {want} were acknowledged");
+        bail!(
+            "after the run the store holds {cases} cases and {events} events; {want} were acknowledged"
+        );
     }
     if let Some(db) = db {
         db.drop_db().await;
@@ -221,7 +245,9 @@ fn sqlite_url(data: &Path) -> String {
 
 async fn count_rows(url: &str) -> anyhow::Result<(i64, i64)> {
     let pool = sqlx::AnyPool::connect(url).await?;
-    let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&pool).await?;
+    let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
+        .fetch_one(&pool)
+        .await?;
     let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM case_events")
         .fetch_one(&pool)
         .await?;
@@ -252,7 +278,9 @@ async fn loop_run(data: &Path, pg: Option<&str>, bodies: &[String]) -> anyhow::R
         Some(admin) => Some(TempPg::create(admin, "loop").await?),
         None => None,
     };
-    let url = db.as_ref().map_or_else(|| sqlite_url(data), |d| d.url.clone());
+    let url = db
+        .as_ref()
+        .map_or_else(|| sqlite_url(data), |d| d.url.clone());
     let st = open_state(data, &url).await?;
     let mut planned = Vec::with_capacity(bodies.len());
     for b in bodies {
@@ -283,7 +311,10 @@ async fn loop_run(data: &Path, pg: Option<&str>, bodies: &[String]) -> anyhow::R
 
 fn report(a: &Args, s: &Summary) {
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
-    println!("### Durable intake, {} submissions × {} runs, {} clients ({now})\n", a.cases, a.runs, a.clients);
+    println!(
+        "### Durable intake, {} submissions × {} runs, {} clients ({now})\n",
+        a.cases, a.runs, a.clients
+    );
     println!(
         "Command: `minsheng-bench intake --cases {} --clients {} --runs {}{}`\n",
         a.cases,

@@ -49,7 +49,12 @@ pub async fn post_all(url: &str, bodies: Arc<Vec<String>>, clients: usize, want:
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients.max(1) {
-        let (client, next, bodies, url) = (client.clone(), next.clone(), bodies.clone(), url.to_string());
+        let (client, next, bodies, url) = (
+            client.clone(),
+            next.clone(),
+            bodies.clone(),
+            url.to_string(),
+        );
         tasks.spawn(async move {
             let mut mine = Load::default();
             loop {

@@ -52,7 +52,11 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
     eprintln!("  filled in {fill_secs:.1} s");
     let mut reindex = Runs(vec![]);
     for r in 0..a.runs {
-        let args = vec!["reindex".into(), "--data".into(), data.display().to_string()];
+        let args = vec![
+            "reindex".into(),
+            "--data".into(),
+            data.display().to_string(),
+        ];
         let took = procs::run_minsheng(&bin, &args, &root.join(format!("reindex-{r}.log")))?;
         let log = std::fs::read_to_string(root.join(format!("reindex-{r}.log")))?;
         if !log.contains(&format!("reindexed {} cases", a.cases)) {
@@ -96,7 +100,10 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
 }
 
 fn list1(r: &Runs) -> String {
-    r.0.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ")
+    r.0.iter()
+        .map(|v| format!("{v:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fmt1(r: &Runs) -> String {

@@ -70,7 +70,10 @@ fn all_smoke_prints_every_target() {
         assert!(stdout.contains(row), "no row {row:?} in\n{stdout}");
     }
 
-    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("target ")).collect();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("target "))
+        .collect();
     assert_eq!(lines.len(), TARGETS.len(), "target lines: {lines:#?}");
     for (line, name) in lines.iter().zip(TARGETS) {
         let fields: Vec<&str> = line.split(' ').collect();

@@ -497,7 +497,8 @@ pub async fn create_decided(
     .await?;
     let created = st.store.create_case(d.op).await?;
     if let Created::New(case) = &created {
-        st.text.project_new(case, d.caller_key.clone(), &d.directory);
+        st.text
+            .project_new(case, d.caller_key.clone(), &d.directory);
         crate::alerts::after_registration(st, case, d.caller_key.as_deref()).await;
     }
     Ok(created)
@@ -513,16 +514,7 @@ pub async fn plan_registration(
     let at = now();
     let query_code = new_query_code()?;
     let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
-    decide_create(
-        st,
-        actor,
-        registration,
-        at,
-        person.record,
-        query_code,
-        None,
-    )
-    .await
+    decide_create(st, actor, registration, at, person.record, query_code, None).await
 }
 
 /// Decides a registration at `at`: the events, the state, the deadline and the KPI facts
