@@ -111,11 +111,11 @@ const ESTATE_TAILS: &[&str] = &[
     "苑", "园", "花园", "小区", "新村", "家园", "华庭", "雅居", "公寓", "新城", "名苑", "山庄",
     "人家",
 ];
-const ROAD_HEADS: &[&str] = &[
+pub const ROAD_HEADS: &[&str] = &[
     "人民", "解放", "建设", "中山", "湖滨", "翠湖", "文化", "胜利", "长江", "新华", "和平", "工业",
     "学府", "滨江", "迎宾", "朝阳",
 ];
-const ROAD_TAILS: &[&str] = &["路", "大道", "北路", "南路", "东路", "西路", "街", "巷"];
+pub const ROAD_TAILS: &[&str] = &["路", "大道", "北路", "南路", "东路", "西路", "街", "巷"];
 
 pub struct Topic {
     pub code: &'static str,
@@ -251,7 +251,7 @@ pub const TOPICS: &[Topic] = &[
     },
 ];
 
-const FACT_SENTENCES: &[&str] = &[
+pub const FACT_SENTENCES: &[&str] = &[
     "该问题已经持续了较长时间，严重影响了周边居民的正常生活。",
     "我们曾多次向相关单位反映，但至今没有得到明确答复。",
     "现场情况已拍照留存，周边多户居民均可证实。",

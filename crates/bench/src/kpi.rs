@@ -21,21 +21,21 @@ use std::time::Instant;
 #[derive(clap::Args)]
 pub struct Args {
     #[arg(long, default_value_t = 1_000_000)]
-    cases: usize,
+    pub cases: usize,
     #[arg(long, default_value_t = 7)]
-    seed: u64,
+    pub seed: u64,
     /// Timed runs per query (after one untimed run).
     #[arg(long, default_value_t = 20)]
-    runs: usize,
+    pub runs: usize,
     /// Directory for the SQLite file and its key.
     #[arg(long, default_value = "/tmp/minsheng-bench-kpi")]
-    dir: std::path::PathBuf,
+    pub dir: std::path::PathBuf,
     /// PostgreSQL server (a database `minsheng_bench_kpi` is created there and dropped after).
     #[arg(long, env = "MINSHENG_BENCH_PG")]
-    pg: Option<String>,
+    pub pg: Option<String>,
     /// Skip the baseline table (rollups only).
     #[arg(long)]
-    no_baseline: bool,
+    pub no_baseline: bool,
 }
 
 /// p95 goal for a dashboard query: well under a second.
@@ -557,14 +557,42 @@ struct Target {
     baseline: Option<(f64, f64)>,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+/// The p95 of every dashboard query, per backend: (backend, query, p95 ms).
+pub struct Summary {
+    pub cases: usize,
+    pub p95: Vec<(String, String, f64)>,
+}
+
+impl Summary {
+    /// The slowest query's p95 on SQLite, the default store.
+    pub fn worst_sqlite_p95(&self) -> Option<f64> {
+        self.p95
+            .iter()
+            .filter(|(b, _, _)| b == "sqlite")
+            .map(|(_, _, v)| *v)
+            .reduce(f64::max)
+    }
+
+    /// One line per query and backend, for the standalone command.
+    pub fn print_targets(&self) {
+        for (backend, name, p95) in &self.p95 {
+            println!(
+                "target kpi_{}_{backend}_p95_ms value={p95:.2} goal={GOAL_MS} met={}",
+                name.replace(' ', "_"),
+                if *p95 < GOAL_MS { "yes" } else { "no" }
+            );
+        }
+    }
+}
+
+pub fn run(a: Args) -> anyhow::Result<Summary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(run_async(a))
 }
 
-async fn run_async(a: Args) -> anyhow::Result<()> {
+async fn run_async(a: Args) -> anyhow::Result<Summary> {
     sqlx::any::install_default_drivers();
     let w = world()?;
     let mut regions: Vec<String> = w.leaves.iter().flatten().cloned().collect();
@@ -686,15 +714,13 @@ async fn run_async(a: Args) -> anyhow::Result<()> {
             .execute(&admin)
             .await?;
     }
-    for (backend, t) in &all_targets {
-        println!(
-            "target kpi_{}_{backend}_p95_ms value={:.2} goal={GOAL_MS} met={}",
-            t.name.replace(' ', "_"),
-            t.rollup.1,
-            if t.rollup.1 < GOAL_MS { "yes" } else { "no" }
-        );
-    }
-    Ok(())
+    Ok(Summary {
+        cases: a.cases,
+        p95: all_targets
+            .into_iter()
+            .map(|(backend, t)| (backend, t.name.to_string(), t.rollup.1))
+            .collect(),
+    })
 }
 
 async fn measure(

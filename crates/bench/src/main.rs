@@ -4,12 +4,23 @@
 //! cargo run --release -p minsheng-bench -- search --cases 100000
 //! cargo run --release -p minsheng-bench -- related --cases 1000000
 //! cargo run --release -p minsheng-bench -- kpi --cases 1000000 --pg postgres://postgres@127.0.0.1:5432/postgres
+//! cargo build --release -p minsheng -p minsheng-bench && target/release/minsheng-bench all --quick
 //! ```
+//! How to run each and what the targets mean: bench/README.md.
 
+mod all;
+mod bodies;
+mod ceiling;
 mod corpus;
+mod fill;
+mod intake;
 mod kpi;
+mod load;
+mod procs;
+mod reindex;
 mod related;
 mod search;
+mod stats;
 
 use clap::{Parser, Subcommand};
 
@@ -29,13 +40,27 @@ enum Command {
     Related(related::Args),
     /// KPI dashboard queries over kept rollups vs GROUP BY over a plain case table.
     Kpi(kpi::Args),
+    /// Durable intake through the HTTP API vs a one-transaction-per-case loop and an HTTP
+    /// ceiling, on SQLite and PostgreSQL.
+    Intake(intake::Args),
+    /// `minsheng reindex` time and the server's peak memory at N cases.
+    Reindex(reindex::Args),
+    /// Every measurement at one scale, ending with one `target …` line per goal of issue 8.
+    All(all::Args),
+    /// The HTTP ceiling server the intake benchmark starts (parse JSON, answer 201).
+    #[command(hide = true)]
+    Ceiling(ceiling::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Search(a) => search::run(a),
-        Command::Related(a) => related::run(a),
-        Command::Kpi(a) => kpi::run(a),
+        Command::Search(a) => search::run(a).map(drop),
+        Command::Related(a) => related::run(a).map(drop),
+        Command::Kpi(a) => kpi::run(a).map(|s| s.print_targets()),
+        Command::Intake(a) => intake::run(a).map(drop),
+        Command::Reindex(a) => reindex::run(a).map(drop),
+        Command::All(a) => all::run(a),
+        Command::Ceiling(a) => ceiling::run(a),
     }
 }
 

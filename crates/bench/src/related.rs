@@ -13,16 +13,16 @@ use std::time::Instant;
 #[derive(clap::Args)]
 pub struct Args {
     #[arg(long, default_value_t = 1_000_000)]
-    cases: usize,
+    pub cases: usize,
     /// Number of drafts looked up.
     #[arg(long, default_value_t = 2000)]
-    drafts: usize,
+    pub drafts: usize,
     #[arg(long, default_value_t = 42)]
-    seed: u64,
+    pub seed: u64,
     /// Drafts also answered by the naive baseline: a linear scan comparing keys and computing
     /// the exact bigram similarity against every case.
     #[arg(long, default_value_t = 5)]
-    baseline: usize,
+    pub baseline: usize,
 }
 
 fn text_of(g: &Generated) -> String {
@@ -40,7 +40,13 @@ fn related_case(g: &Generated) -> RelatedCase {
     }
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+/// Look-up latency, for the `all` command's targets.
+pub struct Summary {
+    pub cases: usize,
+    pub p99_ms: f64,
+}
+
+pub fn run(a: Args) -> anyhow::Result<Summary> {
     let mut g = Generator::new(a.seed);
     let rss0 = rss_mib();
     let mut index = RelatedIndex::new();
@@ -194,6 +200,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     );
     println!("| look-up p50 | {:.3} ms |", percentile(&times, 50.0));
     println!("| look-up p95 | {:.3} ms |", percentile(&times, 95.0));
+    println!("| look-up p99 | {:.3} ms |", percentile(&times, 99.0));
     println!("| look-up max | {:.3} ms |", percentile(&times, 100.0));
     if naive > 0.0 {
         println!(
@@ -221,5 +228,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     println!(
         "| same-caller reworded drafts whose original came back as same caller | {found_caller} / {same_caller_drafts} |"
     );
-    Ok(())
+    Ok(Summary {
+        cases: a.cases,
+        p99_ms: percentile(&times, 99.0),
+    })
 }

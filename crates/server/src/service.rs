@@ -467,6 +467,14 @@ impl Rules {
     }
 }
 
+/// A registration decided and ready for the store's writer, with what the projections need
+/// once it is written.
+pub struct DecidedCase {
+    pub op: CreateCase,
+    caller_key: Option<String>,
+    directory: std::sync::Arc<minsheng_core::region::Directory>,
+}
+
 /// Decides a registration at `at` and writes the new case (one attempt).
 pub async fn create_decided(
     st: &AppState,
@@ -477,6 +485,49 @@ pub async fn create_decided(
     query_code: String,
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Created> {
+    let d = decide_create(
+        st,
+        actor,
+        registration,
+        at,
+        petitioner,
+        query_code,
+        idempotency,
+    )
+    .await?;
+    let created = st.store.create_case(d.op).await?;
+    if let Created::New(case) = &created {
+        st.text
+            .project_new(case, d.caller_key.clone(), &d.directory);
+        crate::alerts::after_registration(st, case, d.caller_key.as_deref()).await;
+    }
+    Ok(created)
+}
+
+/// Everything a registration does before the write: checks, decision, KPI facts. The intake
+/// benchmark writes the result itself to measure the bare cost of the rows.
+pub async fn plan_registration(
+    st: &AppState,
+    actor: &Actor,
+    input: NewCaseInput,
+) -> ApiResult<DecidedCase> {
+    let at = now();
+    let query_code = new_query_code()?;
+    let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
+    decide_create(st, actor, registration, at, person.record, query_code, None).await
+}
+
+/// Decides a registration at `at`: the events, the state, the deadline and the KPI facts
+/// (with the repeat link), without writing anything.
+async fn decide_create(
+    st: &AppState,
+    actor: &Actor,
+    registration: Registration,
+    at: DateTime<Utc>,
+    petitioner: NewPetitioner,
+    query_code: String,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<DecidedCase> {
     let rules = Rules::for_region(st, &registration.location.region);
     let policy = &rules.policy;
     let events = workflow::decide(
@@ -516,9 +567,8 @@ pub async fn create_decided(
         }
         None => None,
     };
-    let created = st
-        .store
-        .create_case(CreateCase {
+    Ok(DecidedCase {
+        op: CreateCase {
             case_id,
             at,
             actor: actor.clone(),
@@ -530,14 +580,10 @@ pub async fn create_decided(
             idempotency,
             kpi: Some(kpi),
             repeat_refresh,
-        })
-        .await?;
-    if let Created::New(case) = &created {
-        st.text
-            .project_new(case, caller_key.clone(), &rules.directory);
-        crate::alerts::after_registration(st, case, caller_key.as_deref()).await;
-    }
-    Ok(created)
+        },
+        caller_key,
+        directory: rules.directory,
+    })
 }
 
 /// Decides a command against `case` at `at` and appends the events if the case is still at the
