@@ -4,6 +4,7 @@ mod backup;
 mod demo;
 mod hotspots;
 mod kpi;
+mod purge;
 mod serve;
 mod setup;
 mod train;
@@ -54,6 +55,8 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Rebuild the search index of the data directory from the database (stop the server first).
     Reindex(setup::StoreArgs),
+    /// Remove what is past the policy's retention periods; prints what it removed per kind.
+    Purge(purge::Args),
     /// KPI rollups: recount from the event log, compare, optionally fix.
     Kpi {
         #[command(subcommand)]
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
             Command::EvalClassifier(a) => train::eval(a),
             Command::Hotspots(a) => hotspots::run(a),
             Command::Kpi { command } => kpi::run(command).await,
+            Command::Purge(a) => purge::run(a).await,
         }
     });
     match result {

@@ -15,6 +15,7 @@ pub mod kpi;
 pub mod petitioner;
 pub mod policy;
 pub mod region;
+pub mod retention;
 pub mod suggestion;
 pub mod supervision;
 pub mod workflow;

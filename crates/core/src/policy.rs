@@ -462,6 +462,9 @@ pub struct PolicySet {
     /// People's suggestions (人民建议征集); optional, the defaults apply.
     #[serde(default)]
     pub suggestion: crate::suggestion::SuggestionPolicy,
+    /// How long records are kept (`minsheng purge`); national only, the defaults apply.
+    #[serde(default)]
+    pub retention: crate::retention::RetentionPolicy,
 }
 
 impl PolicySet {
@@ -552,6 +555,7 @@ impl PolicySet {
             }
         }
         self.alert.validate(scope)?;
+        self.retention.validate(scope)?;
         self.suggestion.validate(scope)
     }
 
@@ -605,6 +609,11 @@ impl Policy {
                     Some(toml::Value::String(s)) if !s.is_empty() => s,
                     _ => return Err(policy_error("override needs a region code".into())),
                 };
+                if t.contains_key("retention") {
+                    return Err(policy_error(format!(
+                        "override {region}: retention is national and cannot be overridden (保留期限全国统一，不能按地区覆盖)"
+                    )));
+                }
                 let name = match t.remove("name") {
                     Some(toml::Value::String(s)) => s,
                     None => region.clone(),

@@ -18,6 +18,7 @@ pub mod kpi;
 mod kpi_write;
 pub mod open311;
 mod oversight;
+pub mod purge;
 mod read;
 mod sql;
 pub mod suggestions;

@@ -3,6 +3,8 @@
 
 mod backup;
 mod crash;
+mod privacy;
+mod purge;
 
 use sqlx::Connection;
 use std::process::{Command, Output};

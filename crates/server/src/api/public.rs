@@ -49,7 +49,7 @@ pub async fn submit(
     crate::abuse::check_submission(&st, &input)?;
     let r = match crate::abuse::held::submit(&st, input, idem).await? {
         crate::abuse::held::Outcome::Registered(r) => r,
-        crate::abuse::held::Outcome::Held { query_code } => {
+        crate::abuse::held::Outcome::Held { query_code, .. } => {
             return Ok((
                 StatusCode::ACCEPTED,
                 axum::Json(Submitted {

@@ -103,17 +103,51 @@ async fn top_post(
     }
 }
 
-/// Every request is `realtime`: POST answers with the id at once and never issues a token, so
-/// every token is unknown.
-async fn token(Path(file): Path<String>) -> Response {
-    match Fmt::split(&file) {
-        Some((_, fmt)) => Fail::not_found(
-            "本系统直接返回事项编号，不签发 token",
-            "This endpoint returns the service_request_id directly and issues no tokens",
-        )
-        .render(fmt),
-        None => unknown().await,
+/// A request is answered with its id at once, unless the spam screen held it: then POST returns
+/// a `token` (the held submission's id), looked up here. While it waits for a reviewer the
+/// answer has the token alone; once released it has the `service_request_id` too; a rejected or
+/// unknown token is a 404.
+async fn token(State(st): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((token, fmt)) = Fmt::split(&file) else {
+        return unknown().await;
+    };
+    respond(fmt, token_doc(&st, token).await)
+}
+
+async fn token_doc(st: &AppState, token: &str) -> Result<Doc, Fail> {
+    use format::Node;
+    use minsheng_store::held::{HeldKind, HeldStatus};
+    let unknown = || Fail::not_found("未知的 token", "Unknown token");
+    let id = uuid::Uuid::parse_str(token).map_err(|_| unknown())?;
+    let held = match st.store.held_submission(id).await? {
+        Some(h) if h.kind == HeldKind::Open311 => h,
+        _ => return Err(unknown()),
+    };
+    let number = match (held.status, held.case_id) {
+        (HeldStatus::Rejected, _) => {
+            return Err(Fail::not_found(
+                "该诉求经审核被认定为广告或垃圾信息，未予登记",
+                "The request was judged to be advertising or spam and was not registered",
+            ));
+        }
+        (HeldStatus::Released, Some(case)) => {
+            st.store.get_case(case).await?.map(|c| c.number.clone())
+        }
+        _ => None,
+    };
+    let mut fields = Vec::with_capacity(3);
+    match number {
+        Some(n) => fields.push(("service_request_id", n.into())),
+        None => fields.push((
+            "service_notice",
+            "内容审核中，审核通过后登记 / In content review; registered once released".into(),
+        )),
     }
+    fields.push(("token", token.to_string().into()));
+    Ok(Doc {
+        root: "service_requests",
+        body: Node::List(vec![Node::Obj(fields)]),
+    })
 }
 
 /// Unknown paths and format suffixes: 404 in the spec's error shape (JSON, as no format was

@@ -4,6 +4,7 @@
 use super::format::{Doc, Fail, Fmt, Node};
 use super::services::{KINDS, is_service, service_of};
 use super::{arg, check_jurisdiction, pairs, respond};
+use crate::abuse::held::Outcome;
 use crate::service::{self, NewCaseInput, PetitionerInput};
 use crate::state::AppState;
 use crate::views::unit_ref;
@@ -11,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, Utc};
-use minsheng_core::access::Actor;
 use minsheng_core::case::{CaseKind, Channel, Location, Status};
 use minsheng_core::deadline;
 use minsheng_core::region::{Directory, UnitKind};
@@ -544,8 +544,28 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
         accused_unit: None,
         about_officials: false,
     };
-    let actor = Actor::system(&format!("Open311：{}", client.name));
-    let r = service::register(st, &actor, input, None).await?;
+    let r = match crate::abuse::held::submit_open311(st, &client.name, input).await? {
+        Outcome::Registered(r) => r,
+        // Held by the spam screen: the spec's `token` instead of an id ("never both"); the
+        // client follows it at /tokens/{token} until a reviewer releases it.
+        Outcome::Held { token, .. } => {
+            return Ok(Doc {
+                root: "service_requests",
+                body: Node::List(vec![Node::Obj(vec![
+                    ("token", token.to_string().into()),
+                    (
+                        "service_notice",
+                        "内容审核中，审核通过后登记 / In content review; registered once released"
+                            .into(),
+                    ),
+                    (
+                        "account_id",
+                        arg(&p, "account_id").map(str::to_string).into(),
+                    ),
+                ])]),
+            });
+        }
+    };
     let c = r.case;
     let policy = st.policy_for_region(&c.location.region);
     let notice = match (

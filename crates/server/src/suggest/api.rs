@@ -486,6 +486,9 @@ pub struct PublicSubmitted {
     pub redirected_to: Option<String>,
     pub redirect_reason_zh: Option<String>,
     pub redirect_reason_en: Option<String>,
+    /// The spam screen held it for a reviewer (202): no number yet; the query code works once
+    /// it is released.
+    pub held: bool,
 }
 
 async fn public_submit(
@@ -499,7 +502,25 @@ async fn public_submit(
             "Online submissions use channel \"online\"; the receiving office is chosen by the system",
         ));
     }
-    let r = service::submit(&st, &Actor::citizen(), input).await?;
+    let r = match crate::abuse::held::submit_suggestion(&st, input).await? {
+        crate::abuse::held::SuggestionOutcome::Submitted(r) => r,
+        crate::abuse::held::SuggestionOutcome::Held { query_code } => {
+            return Ok((
+                StatusCode::ACCEPTED,
+                axum::Json(PublicSubmitted {
+                    number: String::new(),
+                    query_code,
+                    status: "held".into(),
+                    status_zh: "内容审核中".into(),
+                    status_en: "In content review".into(),
+                    redirected_to: None,
+                    redirect_reason_zh: None,
+                    redirect_reason_en: None,
+                    held: true,
+                }),
+            ));
+        }
+    };
     let s = &r.state;
     Ok((
         StatusCode::CREATED,
@@ -512,6 +533,7 @@ async fn public_submit(
             redirected_to: s.redirection.as_ref().map(|x| x.to.as_str().into()),
             redirect_reason_zh: s.redirection.as_ref().map(|x| x.reason.clone()),
             redirect_reason_en: s.redirection.as_ref().map(|x| x.reason_en.clone()),
+            held: false,
         }),
     ))
 }

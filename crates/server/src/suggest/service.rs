@@ -17,12 +17,12 @@ use minsheng_core::suggestion::{
 };
 use minsheng_core::workflow::Context;
 use minsheng_store::{NewPetitioner, NewSuggestion, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The suggester (建议人基本信息): a name and a mobile phone are required, so the outcome can be
 /// fed back and the suggestion tracked with the phone's last four digits.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggesterInput {
     pub name: String,
@@ -34,7 +34,7 @@ pub struct SuggesterInput {
 }
 
 /// A suggestion as submitted (portal, API, or office staff from a letter or call).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestionInput {
     /// Defaults to online for citizens and integrations, letter for office staff.
@@ -135,7 +135,39 @@ pub async fn submit(
     actor: &Actor,
     input: SuggestionInput,
 ) -> ApiResult<NewlySubmitted> {
+    let code_bytes: [u8; ids::QUERY_CODE_LEN] =
+        minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
+    submit_with_code(st, actor, input, ids::query_code_from_random(&code_bytes)).await
+}
+
+/// Runs every check of a submission without writing (a held suggestion is one that could be
+/// released).
+pub async fn check(st: &AppState, actor: &Actor, input: SuggestionInput) -> ApiResult<()> {
+    decide_submission(st, actor, input, "preview", now())
+        .await
+        .map(|_| ())
+}
+
+/// Submits with a query code the suggester already holds (released from the spam review).
+pub async fn submit_with_code(
+    st: &AppState,
+    actor: &Actor,
+    input: SuggestionInput,
+    query_code: String,
+) -> ApiResult<NewlySubmitted> {
     let at = now();
+    let new = decide_submission(st, actor, input, &query_code, at).await?;
+    let state = st.store.create_suggestion(new).await?;
+    Ok(NewlySubmitted { state, query_code })
+}
+
+async fn decide_submission(
+    st: &AppState,
+    actor: &Actor,
+    input: SuggestionInput,
+    query_code: &str,
+    at: DateTime<Utc>,
+) -> ApiResult<NewSuggestion> {
     let dir = st.directory();
     let campaign = match input.campaign {
         Some(id) => Some(st.store.get_campaign(id).await?.ok_or_else(|| {
@@ -170,9 +202,6 @@ pub async fn submit(
         _ => Channel::Online,
     });
     let (suggester, record) = parse_suggester(&input.suggester)?;
-    let code_bytes: [u8; ids::QUERY_CODE_LEN] =
-        minsheng_store::crypto::random_bytes().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let query_code = ids::query_code_from_random(&code_bytes);
     let submission = Submission {
         channel,
         campaign: input.campaign,
@@ -184,7 +213,7 @@ pub async fn submit(
         topic: input.topic,
         region: input.region,
         office_unit,
-        query_code_hash: ids::query_code_hash(&query_code),
+        query_code_hash: ids::query_code_hash(query_code),
         // The shared text classifier predicts topics, not personal requests; the screening
         // rules decide alone until a classifier for that question exists.
         classifier: None,
@@ -199,18 +228,14 @@ pub async fn submit(
     let id = uuid::Uuid::now_v7();
     let state = sg::replay(id, events.iter().map(|e| (at, e)))
         .ok_or_else(|| ApiError::Internal("submission produced no suggestion".into()))?;
-    let state = st
-        .store
-        .create_suggestion(NewSuggestion {
-            id,
-            at,
-            actor: actor.clone(),
-            events,
-            state,
-            suggester: record,
-        })
-        .await?;
-    Ok(NewlySubmitted { state, query_code })
+    Ok(NewSuggestion {
+        id,
+        at,
+        actor: actor.clone(),
+        events,
+        state,
+        suggester: record,
+    })
 }
 
 /// Runs a command against a suggestion, re-reading on a concurrent change. The server fills
@@ -312,12 +337,15 @@ pub async fn load_for_suggester(
     code: &str,
     last4: &str,
 ) -> ApiResult<SuggestionState> {
-    let code = ids::parse_query_code(code)?;
-    let s = st
+    let parsed = ids::parse_query_code(code)?;
+    let Some(s) = st
         .store
-        .suggestion_by_query_code(&ids::query_code_hash(&code))
+        .suggestion_by_query_code(&ids::query_code_hash(&parsed))
         .await?
-        .ok_or(ApiError::NotFound)?;
+    else {
+        // Held by the spam screen: say so (after the same last-four-digits check).
+        return Err(crate::abuse::held::not_registered_yet(st, code, last4).await?);
+    };
     let record = st
         .store
         .petitioner(s.suggester.id)

@@ -2,25 +2,34 @@
 //! why each was held and releases it (registered with the query code the citizen holds) or
 //! rejects it. Text is shown escaped, links are never made clickable, phones are masked.
 
-use crate::abuse::held::{self, may_review};
+use crate::abuse::held::{self, Released, may_review};
 use crate::error::ApiError;
-use crate::service::NewCaseInput;
 use crate::state::AppState;
 use crate::web::chrome::{Chrome, WebStaff, render, respond};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_core::petitioner::Phone;
-use minsheng_store::held::HeldStatus;
+use minsheng_store::held::{HeldKind, HeldStatus};
 
 pub struct HeldRow {
     pub id: String,
     pub received: String,
+    pub kind_zh: &'static str,
+    pub kind_en: &'static str,
     pub score: i64,
     pub reasons: String,
     pub title: String,
     pub request: String,
     pub phone: String,
+}
+
+fn kind_label(k: HeldKind) -> (&'static str, &'static str) {
+    match k {
+        HeldKind::Case => ("网上信访", "Online petition"),
+        HeldKind::Open311 => ("Open311", "Open311"),
+        HeldKind::Suggestion => ("人民建议", "Suggestion"),
+    }
 }
 
 #[derive(Template)]
@@ -48,22 +57,26 @@ pub async fn queue(State(st): State<AppState>, ws: WebStaff) -> Response {
         let rows = held
             .into_iter()
             .map(|h| {
-                let input: Option<NewCaseInput> = serde_json::from_str(&h.input).ok();
-                let (title, request, phone) = input.map_or_else(Default::default, |i| {
-                    (
-                        excerpt(&i.title, 80),
-                        excerpt(&i.request, 200),
-                        i.petitioner
-                            .phone
-                            .as_deref()
-                            .and_then(|p| Phone::parse(p).ok())
-                            .map(|p| p.masked())
-                            .unwrap_or_default(),
-                    )
-                });
+                let (title, request, phone) = held::text_of(&h).map_or_else(
+                    |_| Default::default(),
+                    |t| {
+                        (
+                            excerpt(&t.title, 80),
+                            excerpt(&t.body, 200),
+                            t.phone
+                                .as_deref()
+                                .and_then(|p| Phone::parse(p).ok())
+                                .map(|p| p.masked())
+                                .unwrap_or_default(),
+                        )
+                    },
+                );
+                let (kind_zh, kind_en) = kind_label(h.kind);
                 HeldRow {
                     id: h.id.to_string(),
                     received: c.time(&h.received_at),
+                    kind_zh,
+                    kind_en,
                     score: h.score,
                     reasons: h.reasons.join("、"),
                     title,
@@ -82,11 +95,17 @@ pub async fn release(State(st): State<AppState>, ws: WebStaff, Path(id): Path<St
     let c = ws.c.clone();
     let r = async {
         let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-        let reg = held::release(&st, &ws.staff.actor(), id).await?;
+        let (number, to) = match held::release(&st, &ws.staff.actor(), id).await? {
+            Released::Case(r) => (
+                r.case.number.clone(),
+                format!("/staff/cases/{}", r.case.number),
+            ),
+            Released::Suggestion(s) => (s.number.clone(), format!("/staff/suggest/{}", s.number)),
+        };
         st.store
-            .audit(&ws.staff.user.username, "held.release", &reg.case.number)
+            .audit(&ws.staff.user.username, "held.release", &number)
             .await?;
-        Ok(Redirect::to(&format!("/staff/cases/{}", reg.case.number)).into_response())
+        Ok(Redirect::to(&to).into_response())
     }
     .await;
     respond(&c, r)

@@ -153,7 +153,7 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
     }
     .await;
     match result {
-        Ok(crate::abuse::held::Outcome::Held { query_code }) => render(&Submitted {
+        Ok(crate::abuse::held::Outcome::Held { query_code, .. }) => render(&Submitted {
             c,
             number: "—".into(),
             query_code,

@@ -261,15 +261,30 @@ pub async fn submit(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Res
         Some(id) => st.store.get_campaign(id).await.ok().flatten(),
         None => None,
     };
-    match service::submit(&st, &Actor::citizen(), input).await {
-        Ok(r) => {
+    let phone = f.get("phone").trim().to_string();
+    // By characters: a phone typed with full-width digits must not split a character.
+    let skip = phone.chars().count().saturating_sub(4);
+    let phone_last4: String = phone.chars().skip(skip).collect();
+    match crate::abuse::held::submit_suggestion(&st, input).await {
+        Ok(crate::abuse::held::SuggestionOutcome::Held { query_code }) => render(&SubmittedPage {
+            c,
+            number: "—".into(),
+            query_code,
+            phone_last4,
+            status_zh: "内容审核中".into(),
+            status_en: "In content review".into(),
+            redirected: false,
+            reason_zh: String::new(),
+            reason_en: String::new(),
+            to_hotline: false,
+        }),
+        Ok(crate::abuse::held::SuggestionOutcome::Submitted(r)) => {
             let s = &r.state;
-            let phone = f.get("phone").trim().to_string();
             render(&SubmittedPage {
                 c,
                 number: s.number.clone(),
                 query_code: r.query_code.clone(),
-                phone_last4: phone[phone.len().saturating_sub(4)..].to_string(),
+                phone_last4,
                 status_zh: s.status.zh().into(),
                 status_en: s.status.en().into(),
                 redirected: s.redirection.is_some(),
@@ -379,9 +394,17 @@ pub async fn track(State(st): State<AppState>, Web(c): Web, body: Bytes) -> Resp
             t: Some(t),
             error: None,
         }),
-        Err(e) if matches!(e, ApiError::NotFound | ApiError::Domain(_)) => {
+        Err(e)
+            if matches!(
+                e,
+                ApiError::NotFound | ApiError::Domain(_) | ApiError::BadRequest { .. }
+            ) =>
+        {
             let status = e.parts().0;
-            let msg = if withdraw && !matches!(e, ApiError::NotFound) {
+            // A held or rejected submission says what became of it.
+            let msg = if matches!(e, ApiError::BadRequest { .. })
+                || (withdraw && !matches!(e, ApiError::NotFound))
+            {
                 c.message(&e)
             } else {
                 c.pick(
