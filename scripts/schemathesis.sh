@@ -3,8 +3,8 @@
 #
 #   scripts/schemathesis.sh [--quick|--full]
 #
-#   --quick (default)  up to 25 generated requests per operation (the test command runs this)
-#   --full             up to 300 per operation, plus the stateful phase (chains of calls
+#   --quick (default)  up to 100 generated requests per operation (the test command runs this)
+#   --full             up to 1000 per operation, plus the stateful phase (chains of calls
 #                      following the document's links)
 #   MINSHENG_SCHEMATHESIS_EXAMPLES overrides the count; MINSHENG_SCHEMATHESIS_USER the staff
 #   user whose bearer token every request carries (default coord.donghu).
@@ -32,10 +32,10 @@ for a in "$@"; do
   esac
 done
 if [ "$mode" = quick ]; then
-  examples=${MINSHENG_SCHEMATHESIS_EXAMPLES:-25}
+  examples=${MINSHENG_SCHEMATHESIS_EXAMPLES:-100}
   phases=examples,coverage,fuzzing
 else
-  examples=${MINSHENG_SCHEMATHESIS_EXAMPLES:-300}
+  examples=${MINSHENG_SCHEMATHESIS_EXAMPLES:-1000}
   phases=examples,coverage,fuzzing,stateful
 fi
 user=${MINSHENG_SCHEMATHESIS_USER:-coord.donghu}

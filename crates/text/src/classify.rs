@@ -874,7 +874,13 @@ impl Classifier {
 
     fn probabilities(&self, text: &Text) -> Vec<f64> {
         let x = self.row(text);
-        combine(&self.members, &x, self.labels.len())
+        let p = combine(&self.members, &x, self.labels.len());
+        // Finite but extreme weights can still overflow; then the model knows nothing.
+        if p.iter().all(|v| v.is_finite() && *v >= 0.0) {
+            p
+        } else {
+            vec![1.0 / self.labels.len().max(1) as f64; self.labels.len()]
+        }
     }
 
     /// Trains on `examples`.
@@ -1033,6 +1039,16 @@ impl Classifier {
         let mut rest = [0u8; 1];
         if r.read(&mut rest).map_err(trunc)? != 0 {
             return Err(bad("trailing bytes after the last member"));
+        }
+        // A NaN or infinite parameter would make every prediction NaN (found by fuzzing).
+        let finite = idf.iter().all(|x| x.is_finite())
+            && members.iter().all(|m| {
+                m.temperature.is_finite()
+                    && m.weight.is_finite()
+                    && m.bias.iter().chain(&m.weights).all(|x| x.is_finite())
+            });
+        if !finite {
+            return Err(bad("a parameter is not a finite number"));
         }
         Ok(Classifier {
             labels: h.labels,

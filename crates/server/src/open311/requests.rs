@@ -224,7 +224,7 @@ pub fn query(
         Some(codes) => {
             let mut topics = Vec::new();
             for code in comma_list(codes) {
-                if !is_service(&dir, &code) {
+                if !is_service(dir, &code) {
                     return Err(Fail::not_found(
                         &format!("未知的 service_code {code}"),
                         &format!("Unknown service_code {code}"),
