@@ -107,14 +107,15 @@ PY
 log "signed in as $user; running $phases with up to $examples examples per operation"
 
 # Logging out would end the run's own session and leave the rest of the run unauthenticated.
+# Run from the target directory: schemathesis keeps a cache in its working directory.
 set +e
-"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+(cd "$target" && "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --header "Authorization: Bearer $token" \
   --exclude-path /api/v1/auth/logout \
   --phases "$phases" --max-examples "$examples" --seed 2026 --workers 2 \
   --request-timeout 60 --suppress-health-check too_slow,filter_too_much \
-  --report junit --report-dir "$target/schemathesis-report" --no-color
+  --report junit --report-dir "$target/schemathesis-report" --no-color)
 rc=$?
 set -e
 if grep -qE 'panicked|ERROR' "$data/serve.log"; then
