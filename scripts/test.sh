@@ -87,3 +87,10 @@ psql "$MINSHENG_TEST_PG" -Atqc \
   "select datname from pg_database where datname ~ '^minsheng_(test|store|cli)_[0-9a-f]{32}$'" |
   while read -r db; do psql "$MINSHENG_TEST_PG" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; done
 cargo test --workspace --all-targets "$@"
+
+# Hostile input: libFuzzer on every parser of outside bytes, then schemathesis against the real
+# binary's OpenAPI document. Quick modes here; the full ones are in README.md (Operations).
+log "fuzzing every target (scripts/fuzz.sh --quick)"
+./scripts/fuzz.sh --quick
+log "schemathesis against /api/v1/openapi.json (scripts/schemathesis.sh --quick)"
+./scripts/schemathesis.sh --quick

@@ -5,8 +5,8 @@
 //! other columns are ignored), as the 12345 and message-board exports have. Times without a
 //! zone are China Standard Time.
 
-use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
 use minsheng_core::deadline::china;
 use minsheng_text::hotspot::{Hotspot, HotspotConfig, Message, find_hotspots};
 use std::fmt::Write as _;
@@ -65,83 +65,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 
 /// Reads the export, refusing it with the line number of the first row that cannot be read.
 pub fn read_messages(path: &Path) -> anyhow::Result<Vec<Message>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header row", path.display()))?
-        .clone();
-    let column = |name: &str| -> anyhow::Result<usize> {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-            .with_context(|| {
-                format!(
-                    "{}: no column {name:?} in the header (need id,user,title,time,body,likes)",
-                    path.display()
-                )
-            })
-    };
-    let (id, user, title, time, body, likes) = (
-        column("id")?,
-        column("user")?,
-        column("title")?,
-        column("time")?,
-        column("body")?,
-        column("likes")?,
-    );
-    let mut messages = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            anyhow::anyhow!("{} line {line}: {e}", path.display())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let at = |what: &str| format!("{} line {line}: {what}", path.display());
-        if field(id).is_empty() {
-            bail!(at("empty id"));
-        }
-        let likes = match field(likes) {
-            "" => 0,
-            v => v
-                .parse::<u32>()
-                .map_err(|_| anyhow::anyhow!(at(&format!("likes {v:?} is not a count"))))?,
-        };
-        messages.push(Message {
-            id: field(id).to_string(),
-            user: field(user).to_string(),
-            title: field(title).to_string(),
-            body: field(body).to_string(),
-            time: parse_time(field(time)).ok_or_else(|| {
-                anyhow::anyhow!(at(&format!(
-                    "time {:?} is not YYYY-MM-DD HH:MM[:SS]",
-                    field(time)
-                )))
-            })?,
-            likes,
-        });
-    }
-    Ok(messages)
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y/%m/%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
-    china()
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    minsheng_text::messages::read_messages(std::io::BufReader::new(file))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// A Markdown table, so the output reads in a terminal and pastes into a report as it is.

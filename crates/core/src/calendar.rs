@@ -105,7 +105,12 @@ impl Calendar {
 
     /// Last day of a calendar-day period of `days` days starting after `start` (Civil Code).
     pub fn add_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate, DomainError> {
-        let mut last = start + chrono::Days::new(u64::from(days));
+        // Past the end of chrono's dates is past any calendar too (found by fuzzing).
+        let mut last = start
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .ok_or(DomainError::CalendarGap {
+                year: start.year().saturating_add(1),
+            })?;
         while !self.is_working_day(last)? {
             last = last
                 .succ_opt()
@@ -215,6 +220,17 @@ mod tests {
             d("2026-10-10")
         );
         assert!(c.add_working_days(d("2026-12-28"), 5).is_err());
+    }
+
+    #[test]
+    fn the_last_representable_year_is_a_gap_not_a_panic() {
+        // Found by fuzzing: a calendar listing year 262142 overflowed chrono's dates.
+        let cal = Calendar::from_toml("[[year]]\nyear = 262142\n").unwrap();
+        let last = NaiveDate::from_ymd_opt(262142, 12, 20).unwrap();
+        assert!(matches!(
+            cal.add_days(last, 15),
+            Err(DomainError::CalendarGap { .. })
+        ));
     }
 
     #[test]

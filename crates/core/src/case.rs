@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal, $zh:literal, $en:literal;)* }) => {
+    // `$s` is a `tt`, not a `literal`: a `literal` fragment reaches derive macros wrapped in an
+    // invisible group, and utoipa then ignored the serde rename, documenting `Online` where the
+    // API sends `online` (found by schemathesis).
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:tt, $zh:literal, $en:literal;)* }) => {
         $(#[$m])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,

@@ -46,10 +46,17 @@ impl Phone {
         &self.0
     }
 
-    /// 138****5678 for mobiles; area code + **** + last four for landlines.
+    /// 138****5678 for mobiles; area code + **** + last four for landlines. At least four
+    /// digits are always hidden: a short landline keeps less of its area code rather than
+    /// showing all but two digits (found by fuzzing: `(071)87654321` was `0718***4321`).
     pub fn masked(&self) -> String {
         let s = &self.0;
-        let keep = if s.starts_with('1') { 3 } else { 4 };
+        let area = if s.starts_with("01") || s.starts_with("02") {
+            3
+        } else {
+            4
+        };
+        let keep = if s.starts_with('1') { 3 } else { area }.min(s.len() - 8);
         let tail = &s[s.len() - 4..];
         format!("{}{}{}", &s[..keep], "*".repeat(s.len() - keep - 4), tail)
     }
@@ -238,6 +245,15 @@ mod tests {
             Phone::parse("0571-87654321").unwrap().masked(),
             "0571****4321"
         );
+        assert_eq!(
+            Phone::parse("010-12345678").unwrap().masked(),
+            "010****5678"
+        );
+        assert_eq!(
+            Phone::parse("(071)87654321").unwrap().masked(),
+            "071****4321"
+        );
+        assert_eq!(Phone::parse("010-1234567").unwrap().masked(), "01****4567");
         assert!(Phone::parse("12812345678").is_err());
         assert!(Phone::parse("1381234567").is_err());
         assert!(Phone::parse("abc").is_err());

@@ -79,14 +79,16 @@ fn one() -> u32 {
     1
 }
 
-struct Person {
-    reference: PetitionerRef,
-    record: NewPetitioner,
-    phone: Option<Phone>,
-    id_number: Option<IdNumber>,
+/// The petitioner of a new case, checked: the reference the case keeps (masked), the record the
+/// store seals, and the parsed numbers for the repeat look-up.
+pub struct Person {
+    pub reference: PetitionerRef,
+    pub record: NewPetitioner,
+    pub phone: Option<Phone>,
+    pub id_number: Option<IdNumber>,
 }
 
-fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
+pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
     let id = uuid::Uuid::now_v7();
     if p.anonymous {
         if p.name.is_some() || p.id_number.is_some() || p.address.is_some() || p.phone.is_some() {
@@ -250,8 +252,22 @@ async fn prepare(
     query_code: &str,
     at: DateTime<Utc>,
 ) -> ApiResult<(Registration, Person)> {
-    let dir = st.directory();
     let person = parse_person(&input.petitioner)?;
+    let prior = prior_matters(st, &person, &input, at).await?;
+    let registration = registration(&st.directory(), actor, input, &person, query_code, prior)?;
+    Ok((registration, person))
+}
+
+/// The registration command for a checked person: chooses the receiving unit. Pure, so the
+/// fuzz targets run the JSON API's whole validation without a store.
+pub fn registration(
+    dir: &minsheng_core::region::Directory,
+    actor: &Actor,
+    input: NewCaseInput,
+    person: &Person,
+    query_code: &str,
+    prior: PriorMatters,
+) -> ApiResult<Registration> {
     let office_unit = match (&input.office_unit, actor.role) {
         (Some(u), _) => u.clone(),
         (None, Role::Intake | Role::Coordinator) => {
@@ -270,8 +286,7 @@ async fn prepare(
                 })?
         }
     };
-    let prior = prior_matters(st, &person, &input, at).await?;
-    let registration = Registration {
+    Ok(Registration {
         channel: input.channel,
         flow: input.flow,
         kind: input.kind,
@@ -289,8 +304,7 @@ async fn prepare(
         about_officials: input.about_officials,
         query_code_hash: ids::query_code_hash(query_code),
         prior,
-    };
-    Ok((registration, person))
+    })
 }
 
 /// Earlier matters of the same person on the same topic and facts (Arts. 19 ¶3, 36 ¶3).

@@ -874,7 +874,13 @@ impl Classifier {
 
     fn probabilities(&self, text: &Text) -> Vec<f64> {
         let x = self.row(text);
-        combine(&self.members, &x, self.labels.len())
+        let p = combine(&self.members, &x, self.labels.len());
+        // Finite but extreme weights can still overflow; then the model knows nothing.
+        if p.iter().all(|v| v.is_finite() && *v >= 0.0) {
+            p
+        } else {
+            vec![1.0 / self.labels.len().max(1) as f64; self.labels.len()]
+        }
     }
 
     /// Trains on `examples`.
@@ -1002,12 +1008,11 @@ impl Classifier {
         if h.n_words > h.n_features || h.n_features > u32::MAX as usize {
             return Err(bad("inconsistent feature counts"));
         }
-        let mut keys = vec![0u64; h.n_features];
-        let mut buf = [0u8; 8];
-        for k in &mut keys {
-            r.read_exact(&mut buf).map_err(trunc)?;
-            *k = u64::from_le_bytes(buf);
-        }
+        let keys: Vec<u64> = read_exact_growing(r, h.n_features, 8)
+            .map_err(trunc)?
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
         let idf = read_f32s(r, h.n_features).map_err(trunc)?;
         let mut members = Vec::new();
         for m in &h.members {
@@ -1015,7 +1020,10 @@ impl Classifier {
                 return Err(bad("member feature range out of bounds"));
             }
             let bias = read_f32s(r, classes).map_err(trunc)?;
-            let weights = read_f32s(r, (m.hi - m.lo) * classes).map_err(trunc)?;
+            let n = (m.hi - m.lo)
+                .checked_mul(classes)
+                .ok_or_else(|| bad("member weights out of bounds"))?;
+            let weights = read_f32s(r, n).map_err(trunc)?;
             members.push(Member {
                 block: m.block,
                 learner: m.learner,
@@ -1031,6 +1039,16 @@ impl Classifier {
         let mut rest = [0u8; 1];
         if r.read(&mut rest).map_err(trunc)? != 0 {
             return Err(bad("trailing bytes after the last member"));
+        }
+        // A NaN or infinite parameter would make every prediction NaN (found by fuzzing).
+        let finite = idf.iter().all(|x| x.is_finite())
+            && members.iter().all(|m| {
+                m.temperature.is_finite()
+                    && m.weight.is_finite()
+                    && m.bias.iter().chain(&m.weights).all(|x| x.is_finite())
+            });
+        if !finite {
+            return Err(bad("a parameter is not a finite number"));
         }
         Ok(Classifier {
             labels: h.labels,
@@ -1053,9 +1071,23 @@ fn write_f32s<W: Write>(w: &mut W, xs: &[f32]) -> std::io::Result<()> {
     w.write_all(&buf)
 }
 
+/// Reads `n` items of `size` bytes. The buffer grows only as bytes arrive, so a header that
+/// claims billions of features fails on the short file instead of allocating them first
+/// (found by fuzzing: a 100-byte file asked for 32 GB).
+fn read_exact_growing<R: Read>(r: &mut R, n: usize, size: usize) -> std::io::Result<Vec<u8>> {
+    let len = n
+        .checked_mul(size)
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidData))?;
+    let mut buf = Vec::new();
+    r.by_ref().take(len as u64).read_to_end(&mut buf)?;
+    if buf.len() != len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(buf)
+}
+
 fn read_f32s<R: Read>(r: &mut R, n: usize) -> std::io::Result<Vec<f32>> {
-    let mut buf = vec![0u8; n * 4];
-    r.read_exact(&mut buf)?;
+    let buf = read_exact_growing(r, n, 4)?;
     Ok(buf
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -1856,6 +1888,18 @@ pub fn evaluate(model: &Classifier, examples: &[&Example]) -> Evaluation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claimed_lengths_do_not_allocate_before_the_bytes_arrive() {
+        // Found by fuzzing: a model header claiming 4e9 features aborted on a 32 GB allocation.
+        let short = [1u8, 2, 3];
+        assert!(read_exact_growing(&mut &short[..], 4_000_000_000, 8).is_err());
+        assert!(read_exact_growing(&mut &short[..], usize::MAX, 8).is_err());
+        assert_eq!(
+            read_exact_growing(&mut &short[..], 1, 2).unwrap(),
+            vec![1, 2]
+        );
+    }
 
     /// A tiny deterministic generator so the synthetic corpus is the same on every run.
     struct Lcg(u64);

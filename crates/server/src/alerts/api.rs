@@ -3,7 +3,7 @@
 
 use super::{act, command, load_visible, may_view, visible_to};
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Path, Query, RawBody, parse_json};
 use crate::state::AppState;
 use axum::extract::State;
@@ -86,6 +86,7 @@ pub async fn visible_alerts(
     Ok(out)
 }
 
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(("status" = Option<String>, Query, description = "raised, acknowledged, handled or closed"), ("level" = Option<String>, Query, description = "1 (most severe) to 4")), responses((status = 200, body = Vec<Object>, description = "Alerts in the caller's scope, newest first"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn list(
     State(st): State<AppState>,
     staff: Staff,
@@ -107,6 +108,7 @@ struct AlertWithHistory {
     events: Vec<minsheng_store::alerts::AlertEventRecord>,
 }
 
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "Alert id")), responses((status = 200, body = Object, description = "The alert with its event history"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn one(
     State(st): State<AppState>,
     staff: Staff,
@@ -135,6 +137,7 @@ pub struct StepBody {
     pub note: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/{command}", tag = "alerts", params(("id" = String, Path, description = "Alert id"), ("command" = String, Path, description = "acknowledge, handle or close")), request_body(content = Object, description = "{\"note\": TEXT} (optional for most steps)"), responses((status = 200, body = Object, description = "The alert after the step"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn step(
     State(st): State<AppState>,
     staff: Staff,

@@ -120,10 +120,30 @@ pub async fn list(
     staff: Staff,
     Query(p): Query<ListParams>,
 ) -> ApiResult<axum::Json<CaseList>> {
-    use minsheng_core::case::{CaseKind, Channel, Flow, Status};
     let actor = staff.actor();
     let dir = st.directory();
     let scope = service::scope_for(&st, &actor)?;
+    let filter = case_filter(&dir, p, service::now())?;
+    let page = service::list_visible(&st, &actor, &scope, &filter).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|c| views::case_summary(&st, &dir, &actor, c))
+        .collect();
+    Ok(axum::Json(CaseList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// The list query checked and turned into a store filter: unknown codes are a 400, never
+/// ignored. Pure, so the fuzz targets cover it.
+pub fn case_filter(
+    dir: &minsheng_core::region::Directory,
+    p: ListParams,
+    now: DateTime<Utc>,
+) -> ApiResult<CaseFilter> {
+    use minsheng_core::case::{CaseKind, Channel, Flow, Status};
     if let Some(s) = &p.status {
         Status::parse(s)?;
     }
@@ -179,7 +199,7 @@ pub async fn list(
             )
         })?,
     };
-    let filter = CaseFilter {
+    Ok(CaseFilter {
         status: p.status,
         unit: p.unit,
         regions,
@@ -188,21 +208,11 @@ pub async fn list(
         channel: p.channel,
         flow: p.flow,
         due_before: p.due_before,
-        overdue_at: p.overdue.filter(|o| *o).map(|_| service::now()),
+        overdue_at: p.overdue.filter(|o| *o).map(|_| now),
         cursor: p.cursor,
         limit: p.limit.unwrap_or(50),
         sort,
-    };
-    let page = service::list_visible(&st, &actor, &scope, &filter).await?;
-    let items = page
-        .items
-        .iter()
-        .map(|c| views::case_summary(&st, &dir, &actor, c))
-        .collect();
-    Ok(axum::Json(CaseList {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    })
 }
 
 /// One case, by id or case number.

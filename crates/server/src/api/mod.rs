@@ -24,10 +24,23 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         public::submit, public::track, public::act,
         directory::regions, directory::topics, directory::units, directory::dispatch, directory::policy,
         admin::create_user, admin::list_users,
+        crate::open311::admin::create, crate::open311::admin::list,
+        crate::alerts::api::list, crate::alerts::api::one, crate::alerts::api::step,
+        crate::suggest::api::create, crate::suggest::api::list, crate::suggest::api::one,
+        crate::suggest::api::events, crate::suggest::api::command, crate::suggest::api::scoreboard,
+        crate::suggest::api::review_bursts, crate::suggest::api::add_expert, crate::suggest::api::experts,
+        crate::suggest::api::open_campaign, crate::suggest::api::staff_campaign,
+        crate::suggest::api::campaign_command, crate::suggest::api::public_campaigns,
+        crate::suggest::api::public_campaign, crate::suggest::api::public_submit,
+        crate::suggest::api::track, crate::suggest::api::handoff, crate::suggest::api::withdraw,
+        crate::suggest::api::published, crate::suggest::api::request_code,
+        crate::suggest::api::add_support,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &ClientErrors),
     tags((name = "cases", description = "Case intake, workflow and timeline (staff)"),
          (name = "public", description = "Citizen submission and tracking"),
+         (name = "alerts", description = "Early-warning alerts (staff)"),
+         (name = "suggestions", description = "People's suggestions and campaigns (staff)"),
          (name = "auth"), (name = "directory"), (name = "admin"))
 )]
 pub struct ApiDoc;
@@ -41,6 +54,45 @@ impl utoipa::Modify for Security {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every refusal of the API is a 4xx with the one error body, whatever the operation (a body
+/// that is not JSON, a missing token, a rate limit…): say so once for every operation, so a
+/// client (and schemathesis) can rely on it beside the statuses each operation lists.
+struct ClientErrors;
+
+impl utoipa::Modify for ClientErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = ResponseBuilder::new()
+            .description("A refusal: {code, message_zh, message_en}")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "ErrorBody",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("4XX".to_string())
+                    .or_insert_with(|| RefOr::T(error.clone()));
+            }
+        }
     }
 }
 
@@ -124,4 +176,122 @@ async fn docs() -> impl IntoResponse {
         )],
         Html(out),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiDoc;
+    use std::path::Path;
+    use utoipa::OpenApi;
+
+    /// `(method, path)` of every `.route("…", get(…).post(…))` in a router source file.
+    fn routes(source: &str, prefix: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, _) in source.match_indices(".route(") {
+            let rest = source[i + 7..].trim_start();
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = rest.find('"') else { continue };
+            let path = format!("{prefix}{}", &rest[..end]);
+            // The handlers up to the closing parenthesis of `.route(`.
+            let (mut depth, mut stop) = (1, rest.len());
+            for (j, c) in rest[end..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    stop = end + j;
+                    break;
+                }
+            }
+            let handlers = &rest[end..stop];
+            for m in ["get", "post", "put", "delete", "patch"] {
+                let called = handlers.match_indices(&format!("{m}(")).any(|(k, _)| {
+                    k == 0 || !handlers[..k].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if called {
+                    out.push((m.to_string(), path.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("source directory") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn enums_are_documented_as_the_api_writes_them() {
+        // Found by schemathesis: the document said `Online` where responses carry `online`.
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
+        let schemas = &doc["components"]["schemas"];
+        for (name, value) in [
+            ("Channel", "hotline_12345"),
+            ("CaseKind", "accusation"),
+            ("Status", "awaiting_acceptance"),
+        ] {
+            let values = schemas[name]["enum"].as_array().expect(name);
+            assert!(values.iter().any(|v| v == value), "{name}: {values:?}");
+        }
+    }
+
+    #[test]
+    fn every_api_route_is_in_the_openapi_document() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        let doc = ApiDoc::openapi();
+        let mut found = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).expect("readable source");
+            // api::router() is nested under /api/v1; every other router names full paths.
+            let prefix = if f.ends_with("api/mod.rs") {
+                "/api/v1"
+            } else {
+                ""
+            };
+            found.extend(
+                routes(&text, prefix)
+                    .into_iter()
+                    .filter(|(_, p)| p.starts_with("/api/v1/")),
+            );
+        }
+        // The document itself and its reference page are not API operations.
+        found.retain(|(_, p)| p != "/api/v1/openapi.json" && p != "/api/v1/docs");
+        assert!(found.len() > 40, "the scan found only {found:?}");
+        let mut missing = Vec::new();
+        for (method, path) in &found {
+            let item = doc.paths.paths.get(path);
+            let op = item.and_then(|i| match method.as_str() {
+                "get" => i.get.as_ref(),
+                "post" => i.post.as_ref(),
+                "put" => i.put.as_ref(),
+                "delete" => i.delete.as_ref(),
+                _ => i.patch.as_ref(),
+            });
+            if op.is_none() {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "not in the OpenAPI document: {missing:#?}"
+        );
+        // And nothing documented that no router serves.
+        for path in doc.paths.paths.keys() {
+            let served = found.iter().any(|(_, p)| p == path);
+            assert!(served, "documented but not routed: {path}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! response; the store keeps only its hash.
 
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use minsheng_core::access::Role;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub id: uuid::Uuid,
     pub name: String,
@@ -45,6 +45,11 @@ fn require_admin(staff: &Staff) -> ApiResult<()> {
     }
 }
 
+/// Issues an Open311 api_key (shown once).
+#[utoipa::path(post, path = "/api/v1/admin/open311/clients", tag = "admin", request_body = NewClient,
+    responses((status = 201, body = ClientView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     staff: Staff,
@@ -59,6 +64,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(view(client, Some(key)))))
 }
 
+/// The Open311 clients (without keys).
+#[utoipa::path(get, path = "/api/v1/admin/open311/clients", tag = "admin",
+    responses((status = 200, body = Vec<ClientView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     staff: Staff,

@@ -112,7 +112,10 @@ fn escape(s: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             // XML 1.0 cannot carry most control characters even escaped.
+            // Characters XML 1.0 cannot carry at all (C0 controls, U+FFFE, U+FFFF) are dropped:
+            // one would make the whole document unreadable to every client.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -262,6 +265,16 @@ mod tests {
             serde_json::to_string(&d.body).unwrap(),
             r#"[{"service_code":"0101","service_name":"a<b&c","metadata":true}]"#
         );
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_dropped() {
+        // Found by fuzzing: U+FFFE in a description made the XML answer unreadable.
+        let d = Doc {
+            root: "errors",
+            body: Node::Text("a\u{FFFE}b\u{FFFF}c\u{1}d\te".into()),
+        };
+        assert!(d.xml().contains("<errors>abcd\te</errors>"), "{}", d.xml());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 pub mod admin;
 pub mod format;
-mod requests;
+pub mod requests;
 mod services;
 
 use crate::state::AppState;
@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use format::{Doc, Fail, Fmt};
+use minsheng_core::region::Directory;
 
 pub fn router() -> Router<AppState> {
     let v2 = Router::new()
@@ -31,7 +32,7 @@ pub fn router() -> Router<AppState> {
 
 /// Form or query pairs with empty values dropped: the spec treats an empty optional argument
 /// exactly like an absent one.
-pub(crate) fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Fail> {
+pub fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Fail> {
     let all: Vec<(String, String)> = serde_urlencoded::from_bytes(raw).map_err(|_| {
         Fail::bad(
             "参数编码无效",
@@ -44,14 +45,14 @@ pub(crate) fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Fail> {
         .collect())
 }
 
-pub(crate) fn arg<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub fn arg<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
 }
 
 /// A `jurisdiction_id`, when given, is a region code of the directory; unknown ones are a 404.
-pub(crate) fn check_jurisdiction(st: &AppState, p: &[(String, String)]) -> Result<(), Fail> {
+pub(crate) fn check_jurisdiction(dir: &Directory, p: &[(String, String)]) -> Result<(), Fail> {
     match arg(p, "jurisdiction_id") {
-        Some(j) if st.directory().region(j).is_err() => Err(Fail::not_found(
+        Some(j) if dir.region(j).is_err() => Err(Fail::not_found(
             "未知的 jurisdiction_id（应为行政区划代码）",
             "Unknown jurisdiction_id (use a region code)",
         )),

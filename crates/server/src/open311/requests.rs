@@ -45,17 +45,18 @@ fn parse_w3c(name: &str, s: &str) -> Result<DateTime<Utc>, Fail> {
 }
 
 /// Digit runs long enough to be a phone or ID number are masked: a citizen sometimes types
-/// their number into the description, and GET output is public.
-fn mask_numbers(s: &str) -> String {
+/// their number into the description, and GET output is public. Full-width digits (１３８…),
+/// which Chinese input methods produce, count as digits too.
+pub fn mask_numbers(s: &str) -> String {
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let digit_or_x = |c: char| digit(c) || matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ');
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() {
+        if digit(chars[i]) {
             let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_digit() || chars[i] == 'X' || chars[i] == 'x')
-            {
+            while i < chars.len() && digit_or_x(chars[i]) {
                 i += 1;
             }
             let run = &chars[start..i];
@@ -203,12 +204,12 @@ fn positive(name: &str, s: Option<&str>, default: u32, max: u32) -> Result<u32, 
 
 /// The spec's query: an id list overrides everything; otherwise service codes, status and a
 /// date window of at most 90 days, plus the page/page_size extension.
-pub(crate) fn query(
-    st: &AppState,
+pub fn query(
+    dir: &Directory,
     p: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<Open311Query, Fail> {
-    check_jurisdiction(st, p)?;
+    check_jurisdiction(dir, p)?;
     let page = positive("page", arg(p, "page"), 1, u32::MAX / MAX_PAGE)?;
     let page_size = positive("page_size", arg(p, "page_size"), MAX_PAGE, MAX_PAGE)?;
     if let Some(ids) = arg(p, "service_request_id") {
@@ -218,13 +219,12 @@ pub(crate) fn query(
             ..Open311Query::default()
         });
     }
-    let dir = st.directory();
     let topics = match arg(p, "service_code") {
         None => None,
         Some(codes) => {
             let mut topics = Vec::new();
             for code in comma_list(codes) {
-                if !is_service(&dir, &code) {
+                if !is_service(dir, &code) {
                     return Err(Fail::not_found(
                         &format!("未知的 service_code {code}"),
                         &format!("Unknown service_code {code}"),
@@ -309,7 +309,7 @@ pub(crate) fn query(
 }
 
 pub(crate) async fn list(st: &AppState, p: &[(String, String)]) -> Result<Doc, Fail> {
-    let q = query(st, p, service::now())?;
+    let q = query(&st.directory(), p, service::now())?;
     let cases = st.store.open311_cases(&q).await?;
     render_cases(st, &cases).await
 }
@@ -396,30 +396,19 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
     }
 }
 
-pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
-    let p = pairs(body)?;
-    let client = match arg(&p, "api_key") {
-        Some(k) => st.store.open311_client_by_key(k).await?,
-        None => None,
-    }
-    .ok_or_else(|| {
-        Fail::new(
-            StatusCode::FORBIDDEN,
-            "api_key 缺失或无效，无法提交诉求",
-            "Invalid api_key received -- can't proceed with create_request",
-        )
-    })?;
-    check_jurisdiction(st, &p)?;
-    let dir = st.directory();
-    let code = arg(&p, "service_code")
+/// The pure half of POST requests: the form's arguments checked and mapped onto a new case
+/// (everything but the api_key, which needs the store). Fuzzed on its own.
+pub fn parse_request(dir: &Directory, p: &[(String, String)]) -> Result<NewCaseInput, Fail> {
+    check_jurisdiction(dir, p)?;
+    let code = arg(p, "service_code")
         .ok_or_else(|| Fail::bad("缺少 service_code", "service_code is required"))?;
-    if !is_service(&dir, code) {
+    if !is_service(dir, code) {
         return Err(Fail::not_found(
             "未知的 service_code",
             "Unknown service_code",
         ));
     }
-    let coords = match (arg(&p, "lat"), arg(&p, "long")) {
+    let coords = match (arg(p, "lat"), arg(p, "long")) {
         (None, None) => None,
         (Some(a), Some(o)) => match (a.parse::<f64>(), o.parse::<f64>()) {
             (Ok(a), Ok(o)) if a.is_finite() && o.is_finite() => Some((a, o)),
@@ -437,16 +426,16 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
             ));
         }
     };
-    let address = text(&p, "address_string", 300)?;
-    if coords.is_none() && address.is_none() && arg(&p, "address_id").is_none() {
+    let address = text(p, "address_string", 300)?;
+    if coords.is_none() && address.is_none() && arg(p, "address_id").is_none() {
         return Err(Fail::bad(
             "请提供位置：lat 和 long、address_string 或 address_id",
             "A location is required: lat and long, address_string or address_id",
         ));
     }
-    let description = text(&p, "description", MAX_DESCRIPTION)?
+    let description = text(p, "description", MAX_DESCRIPTION)?
         .ok_or_else(|| Fail::bad("请描述诉求内容（description）", "description is required"))?;
-    let region = place(&dir, &p)?;
+    let region = place(dir, p)?;
     let office = dir
         .nearest_unit(&region, UnitKind::HotlineCenter)
         .or_else(|| dir.nearest_unit(&region, UnitKind::PetitionOffice))
@@ -458,7 +447,7 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
             )
         })?;
 
-    let topic = match attribute(&p, "subtopic") {
+    let topic = match attribute(p, "subtopic") {
         Some(t)
             if dir
                 .topic(t)
@@ -475,10 +464,10 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
         None => code.to_string(),
     };
     let name = full_name(
-        text(&p, "first_name", 50)?.as_deref(),
-        text(&p, "last_name", 50)?.as_deref(),
+        text(p, "first_name", 50)?.as_deref(),
+        text(p, "last_name", 50)?.as_deref(),
     );
-    let phone = text(&p, "phone", 30)?;
+    let phone = text(p, "phone", 30)?;
     let anonymous = name.is_none() && phone.is_none();
     if name.is_some() && phone.is_none() {
         return Err(Fail::bad(
@@ -486,7 +475,7 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
             "With a name, give a phone number so we can report back; or give neither to stay anonymous",
         ));
     }
-    let kind = match attribute(&p, "kind") {
+    let kind = match attribute(p, "kind") {
         Some(k) => KINDS
             .iter()
             .copied()
@@ -500,8 +489,8 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
         None if anonymous => CaseKind::Report,
         None => CaseKind::Help,
     };
-    let mut facts = text(&p, "attribute[detail]", 2000)?.unwrap_or_default();
-    if let Some(m) = text(&p, "media_url", 1000)? {
+    let mut facts = text(p, "attribute[detail]", 2000)?.unwrap_or_default();
+    if let Some(m) = text(p, "media_url", 1000)? {
         if !facts.is_empty() {
             facts.push('\n');
         }
@@ -515,7 +504,7 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
         "{service_name}：{}",
         description.chars().take(40).collect::<String>()
     );
-    let input = NewCaseInput {
+    Ok(NewCaseInput {
         channel: Channel::Open311,
         flow: None,
         kind,
@@ -543,7 +532,23 @@ pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
         office_unit: Some(office),
         accused_unit: None,
         about_officials: false,
-    };
+    })
+}
+
+pub(crate) async fn create(st: &AppState, body: &[u8]) -> Result<Doc, Fail> {
+    let p = pairs(body)?;
+    let client = match arg(&p, "api_key") {
+        Some(k) => st.store.open311_client_by_key(k).await?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        Fail::new(
+            StatusCode::FORBIDDEN,
+            "api_key 缺失或无效，无法提交诉求",
+            "Invalid api_key received -- can't proceed with create_request",
+        )
+    })?;
+    let input = parse_request(&st.directory(), &p)?;
     let r = match crate::abuse::held::submit_open311(st, &client.name, input).await? {
         Outcome::Registered(r) => r,
         // Held by the spam screen: the spec's `token` instead of an id ("never both"); the
@@ -603,5 +608,10 @@ mod tests {
             "电话137******78请回电"
         );
         assert_eq!(mask_numbers("3栋101室"), "3栋101室");
+        // Found by fuzzing: a number typed with full-width digits was published whole.
+        assert_eq!(
+            mask_numbers("电话１３９１２３４５６７８"),
+            "电话１３９******７８"
+        );
     }
 }

@@ -97,8 +97,8 @@ fn children<'a>(dir: &'a Directory, code: &str) -> Vec<&'a Topic> {
 }
 
 pub(crate) fn list(st: &AppState, p: &[(String, String)]) -> Result<Doc, Fail> {
-    check_jurisdiction(st, p)?;
     let dir = st.directory();
+    check_jurisdiction(&dir, p)?;
     let items = services(&dir)
         .into_iter()
         .map(|t| {
@@ -222,7 +222,7 @@ pub(crate) async fn definition(
         return super::unknown().await;
     };
     let r = pairs(q.unwrap_or_default().as_bytes())
-        .and_then(|p| check_jurisdiction(&st, &p))
+        .and_then(|p| check_jurisdiction(&st.directory(), &p))
         .and_then(|()| definition_doc(&st.directory(), code));
     respond(fmt, r)
 }

@@ -6,7 +6,7 @@ use super::service::{self, SuggestionInput};
 use super::support;
 use super::views::{self, PublicView, StaffView, TrackView};
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::Router;
@@ -64,6 +64,7 @@ pub struct CreatedSuggestion {
     pub query_code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/suggestions", tag = "suggestions", request_body(content = Object, description = "SuggestionInput: title, content, the four elements, region, campaign, proposer"), responses((status = 201, body = Object, description = "The suggestion (staff view) and its query code"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn create(
     State(st): State<AppState>,
     staff: Staff,
@@ -151,6 +152,7 @@ pub async fn visible_list(
     Ok(items)
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions", tag = "suggestions", params(("status" = Option<String>, Query), ("campaign" = Option<uuid::Uuid>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, body = Vec<Object>, description = "Summaries"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn list(
     State(st): State<AppState>,
     staff: Staff,
@@ -167,6 +169,7 @@ async fn list(
     Ok(axum::Json(items.iter().map(summary).collect()))
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions/{id}", tag = "suggestions", params(("id" = String, Path, description = "Id (UUID) or number")), responses((status = 200, body = Object, description = "Staff view"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn one(
     State(st): State<AppState>,
     staff: Staff,
@@ -188,6 +191,7 @@ pub struct EventEntry {
     pub hash: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions/{id}/events", tag = "suggestions", params(("id" = String, Path, description = "Id (UUID) or number")), responses((status = 200, body = Vec<Object>, description = "The event history"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn events(
     State(st): State<AppState>,
     staff: Staff,
@@ -228,6 +232,7 @@ pub fn parse_command(mut v: Value) -> ApiResult<SuggestionCommand> {
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/suggestions/{id}/commands", tag = "suggestions", params(("id" = String, Path, description = "Id (UUID) or number")), request_body(content = Object, description = "A suggestion command: {\"command\": NAME, …}"), responses((status = 200, body = Object, description = "Staff view after the command"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn command(
     State(st): State<AppState>,
     staff: Staff,
@@ -257,6 +262,7 @@ pub struct BoardJson {
     pub regions: Vec<minsheng_core::suggestion::score::LeagueRow>,
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions/scoreboard", tag = "suggestions", params(("from" = Option<String>, Query, description = "First year"), ("to" = Option<String>, Query, description = "Last year")), responses((status = 200, body = Object, description = "League rows per office and region"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn scoreboard(
     State(st): State<AppState>,
     staff: Staff,
@@ -292,6 +298,7 @@ fn office_or_oversight(actor: &Actor) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions/supports/review", tag = "suggestions", responses((status = 200, body = Vec<Object>, description = "Bursts of supports to review"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn review_bursts(
     State(st): State<AppState>,
     staff: Staff,
@@ -325,6 +332,7 @@ pub async fn save_expert(st: &AppState, actor: &Actor, e: Expert) -> ApiResult<E
     Ok(e)
 }
 
+#[utoipa::path(post, path = "/api/v1/suggestions/experts", tag = "suggestions", request_body(content = Object, description = "Expert"), responses((status = 201, body = Object, description = "The expert saved"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn add_expert(
     State(st): State<AppState>,
     staff: Staff,
@@ -334,6 +342,7 @@ async fn add_expert(
     Ok((StatusCode::CREATED, axum::Json(e)))
 }
 
+#[utoipa::path(get, path = "/api/v1/suggestions/experts", tag = "suggestions", responses((status = 200, body = Vec<Object>, description = "The expert panel"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn experts(State(st): State<AppState>, staff: Staff) -> ApiResult<axum::Json<Vec<Expert>>> {
     office_or_oversight(&staff.actor())?;
     Ok(axum::Json(st.store.experts().await?))
@@ -341,6 +350,7 @@ async fn experts(State(st): State<AppState>, staff: Staff) -> ApiResult<axum::Js
 
 // ---- campaigns ----------------------------------------------------------------------------
 
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "suggestions", request_body(content = Object, description = "CampaignDraft"), responses((status = 201, body = Object, description = "The campaign"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn open_campaign(
     State(st): State<AppState>,
     staff: Staff,
@@ -350,6 +360,7 @@ async fn open_campaign(
     Ok((StatusCode::CREATED, axum::Json(c)))
 }
 
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "suggestions", params(("id" = String, Path, description = "Id (UUID) or number")), responses((status = 200, body = Object, description = "The campaign"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn staff_campaign(
     State(st): State<AppState>,
     staff: Staff,
@@ -376,6 +387,7 @@ struct Invite {
     display_name: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/commands", tag = "suggestions", params(("id" = String, Path, description = "Id (UUID) or number")), request_body(content = Object, description = "A campaign command: {\"command\": NAME, …}"), responses((status = 200, body = Object, description = "The campaign after the command"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn campaign_command(
     State(st): State<AppState>,
     staff: Staff,
@@ -451,6 +463,7 @@ pub fn public_campaign_view(c: &Campaign, now: DateTime<Utc>) -> PublicCampaign 
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/public/campaigns", tag = "public", responses((status = 200, body = Vec<Object>, description = "Open campaigns")))]
 async fn public_campaigns(
     State(st): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<PublicCampaign>>> {
@@ -465,6 +478,7 @@ async fn public_campaigns(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/public/campaigns/{id}", tag = "public", params(("id" = String, Path, description = "Id (UUID) or number")), responses((status = 200, body = Object, description = "A public campaign"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn public_campaign(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -491,6 +505,7 @@ pub struct PublicSubmitted {
     pub held: bool,
 }
 
+#[utoipa::path(post, path = "/api/v1/public/suggestions", tag = "public", request_body(content = Object, description = "SuggestionInput"), responses((status = 201, body = Object, description = "Number and query code"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn public_submit(
     State(st): State<AppState>,
     Json(input): Json<SuggestionInput>,
@@ -545,6 +560,7 @@ pub struct TrackRequest {
     pub phone_last4: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/public/suggestions/track", tag = "public", request_body(content = Object, description = "query_code and phone_last4"), responses((status = 200, body = Object, description = "Tracking view"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn track(
     State(st): State<AppState>,
     Json(r): Json<TrackRequest>,
@@ -562,6 +578,7 @@ pub struct HandedOff {
     pub status_en: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/public/suggestions/handoff", tag = "public", request_body(content = Object, description = "query_code and phone_last4"), responses((status = 200, body = Object, description = "The petition case it became"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn handoff(
     State(st): State<AppState>,
     Json(r): Json<TrackRequest>,
@@ -585,6 +602,7 @@ pub struct WithdrawRequest {
 }
 
 /// The suggester withdraws before the suggestion goes to the units.
+#[utoipa::path(post, path = "/api/v1/public/suggestions/withdraw", tag = "public", request_body(content = Object, description = "query_code, phone_last4, reason"), responses((status = 200, body = Object, description = "Tracking view"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn withdraw(
     State(st): State<AppState>,
     Json(r): Json<WithdrawRequest>,
@@ -601,6 +619,7 @@ async fn withdraw(
     Ok(axum::Json(views::track_view(&st, &s, &events)))
 }
 
+#[utoipa::path(get, path = "/api/v1/public/suggestions/{id}", tag = "public", params(("id" = String, Path, description = "Id (UUID) or number")), responses((status = 200, body = Object, description = "A published suggestion"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn published(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -615,6 +634,7 @@ pub struct CodeRequest {
     pub phone: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/public/suggestions/{id}/code", tag = "public", params(("id" = String, Path, description = "Id (UUID) or number")), request_body(content = Object, description = "phone"), responses((status = 202, description = "A code was sent if the phone may support"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn request_code(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -632,6 +652,7 @@ pub struct SupportRequest {
     pub code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/public/suggestions/{id}/supports", tag = "public", params(("id" = String, Path, description = "Id (UUID) or number")), request_body(content = Object, description = "phone and code"), responses((status = 200, body = Object, description = "Support recorded"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn add_support(
     State(st): State<AppState>,
     Path(id): Path<String>,
