@@ -60,7 +60,9 @@ fi
 py="$venv/bin/python"
 
 log "building the minsheng binary"
-cargo build --quiet -p minsheng
+# The same build as the test command's `cargo test --workspace --all-targets`: after it this is a
+# no-op, where `cargo build -p minsheng` would resolve other features and rebuild half the tree.
+cargo test --quiet --workspace --all-targets --no-run
 bin="$target/debug/minsheng"
 
 data=$(mktemp -d)
