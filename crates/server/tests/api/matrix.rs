@@ -1563,6 +1563,9 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
             .to_string_lossy()
             .replace('\\', "/");
         let text = std::fs::read_to_string(&f).expect("read source");
+        // A unit-test module may quote `.route(` (api/mod.rs checks the OpenAPI document
+        // against its router): only the code above it declares routes.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
         for (at, _) in text.match_indices(".nest(") {
             let lit = text[at..].split('"').nth(1).unwrap_or("").to_string();
             nests.push(format!("{rel}:{lit}"));
