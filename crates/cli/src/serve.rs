@@ -95,6 +95,8 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("分类模型训练失败 / classifier training failed: {e}"),
         }
     });
+    // Messages to partners and petitioners, written with the events that cause them.
+    minsheng_server::outbox::spawn_worker(st.clone());
     // Alerts not acknowledged in time, and supervision orders ignored, go one level up.
     minsheng_server::alerts::spawn_escalation(st.clone());
     // Forget recovered rate-limit keys now and then, so memory stays bounded.

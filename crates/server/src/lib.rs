@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod kpi;
 pub mod open311;
+pub mod outbox;
 pub mod service;
 pub mod state;
 pub mod suggest;

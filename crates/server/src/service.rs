@@ -509,7 +509,11 @@ pub async fn create_decided(
         idempotency,
     )
     .await?;
+    let wake = !d.op.outbox.is_empty();
     let created = st.store.create_case(d.op).await?;
+    if wake {
+        st.outbox.wake();
+    }
     if let Created::New(case) = &created {
         st.text
             .project_new(case, d.caller_key.clone(), &d.directory);
@@ -581,6 +585,16 @@ async fn decide_create(
         }
         None => None,
     };
+    let outbox = crate::outbox::messages_for(
+        st,
+        &crate::outbox::Change {
+            before: None,
+            after: &state,
+            events: &events,
+            actor,
+            at,
+        },
+    );
     Ok(DecidedCase {
         op: CreateCase {
             case_id,
@@ -594,6 +608,7 @@ async fn decide_create(
             idempotency,
             kpi: Some(kpi),
             repeat_refresh,
+            outbox,
         },
         caller_key,
         directory: rules.directory,
@@ -632,6 +647,17 @@ pub async fn append_decided(
         &links,
         at,
     )?;
+    let outbox = crate::outbox::messages_for(
+        st,
+        &crate::outbox::Change {
+            before: Some(case),
+            after: &next,
+            events: &events,
+            actor,
+            at,
+        },
+    );
+    let wake = !outbox.is_empty();
     let next = st
         .store
         .append(AppendEvents {
@@ -643,8 +669,12 @@ pub async fn append_decided(
             state: next,
             due,
             kpi: Some(kpi),
+            outbox,
         })
         .await?;
+    if wake {
+        st.outbox.wake();
+    }
     st.text.project(&next, &rules.directory);
     Ok(next)
 }

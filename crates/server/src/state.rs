@@ -25,6 +25,8 @@ pub struct AppState {
     pub rate_limits: Arc<crate::abuse::RateLimits>,
     /// Served over HTTPS (directly or behind a proxy): every cookie gets `Secure`.
     pub secure_cookies: bool,
+    /// Producers and deliverers of outside messages, and the delivery worker's settings.
+    pub outbox: Arc<crate::outbox::Outbox>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
                 crate::abuse::Limits::default(),
             )),
             secure_cookies: false,
+            outbox: Arc::new(crate::outbox::Outbox::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -57,6 +60,13 @@ impl AppState {
     /// Replaces the public rate limits (`Limits::off()` for load tests).
     pub fn with_limits(mut self, limits: crate::abuse::Limits) -> Self {
         self.rate_limits = Arc::new(crate::abuse::RateLimits::new(limits));
+        self
+    }
+
+    /// Replaces the outbox settings (tests shorten the back-off). Producers and deliverers
+    /// registered before are dropped: call this first.
+    pub fn with_outbox(mut self, outbox: crate::outbox::Outbox) -> Self {
+        self.outbox = Arc::new(outbox);
         self
     }
 

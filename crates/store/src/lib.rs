@@ -17,6 +17,7 @@ mod knowledge;
 pub mod kpi;
 mod kpi_write;
 pub mod open311;
+pub mod outbox;
 mod oversight;
 pub mod purge;
 mod read;
@@ -34,6 +35,7 @@ pub use dashboard::{Breakdown, DeadlineHealth, StatFilter};
 pub use error::StoreError;
 pub use kpi::{ScopeKind, VolumeRow};
 pub use kpi_write::{KpiRefresh, KpiUpdate, VolumeKey, volume_recount};
+pub use outbox::{DeliveryState, OutboxMessage, OutboxRow};
 pub use oversight::PublicSupervision;
 pub use read::{CaseFilter, CasePage, CaseSort, PetitionerRecord, Scope};
 pub use suggestions::{NewSuggestion, StoredEvent, SuggestionChainFailure, SuggestionFilter};
@@ -194,6 +196,11 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Closed by `close`: background jobs stop when they see this.
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
     }
 
     pub async fn close(&self) {

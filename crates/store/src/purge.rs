@@ -230,6 +230,12 @@ impl Store {
                     .bind(case_id.clone())
                     .execute(&mut *tx)
                     .await?;
+                // Settled messages may carry an address or a phone number; waiting ones of a
+                // case closed this long are stale anyway.
+                sqlx::query("DELETE FROM outbox WHERE case_id = $1")
+                    .bind(case_id.clone())
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             total += rows.len() as u64;

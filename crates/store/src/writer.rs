@@ -7,6 +7,7 @@ use crate::crypto::Sealer;
 use crate::error::{StoreError, is_unique_violation};
 use crate::kpi_write::{self, KpiRefresh, KpiUpdate};
 use crate::millis;
+use crate::outbox::{self, OutboxMessage, SealedMessage};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
 use minsheng_core::deadline::Due;
@@ -67,6 +68,8 @@ pub struct CreateCase {
     /// meanwhile (or this is `None` while `repeat_of` is set), its kept facts are marked due so
     /// the refresh job derives it again.
     pub repeat_refresh: Option<KpiRefresh>,
+    /// Messages this registration causes (store::outbox), committed with its events.
+    pub outbox: Vec<OutboxMessage>,
 }
 
 #[derive(Debug)]
@@ -88,6 +91,8 @@ pub struct AppendEvents {
     /// The case's KPI facts over its whole history including `events`; refused with
     /// `Conflict` if derived with links that are no longer the stored ones.
     pub kpi: Option<KpiUpdate>,
+    /// Messages these events cause (store::outbox), committed with them.
+    pub outbox: Vec<OutboxMessage>,
 }
 
 /// A create with its personal data already sealed (done in the caller's task, not the writer's).
@@ -100,6 +105,7 @@ struct SealedCreate {
     id_hash: Option<String>,
     address_enc: Option<Vec<u8>>,
     query_code_enc: Vec<u8>,
+    outbox: Vec<SealedMessage>,
 }
 
 enum Op {
@@ -109,6 +115,7 @@ enum Op {
     ),
     Append(
         Box<AppendEvents>,
+        Vec<SealedMessage>,
         oneshot::Sender<Result<CaseState, StoreError>>,
     ),
     Refresh(Box<KpiRefresh>, oneshot::Sender<Result<bool, StoreError>>),
@@ -147,6 +154,7 @@ impl Handle {
                 .map(|v| s.blind_index("id_number", v.as_str())),
             address_enc: seal("address", p.address.as_deref())?,
             query_code_enc: s.seal("query_code", &op.query_code)?,
+            outbox: outbox::seal_all(s, &op.outbox)?,
             op,
         };
         let (reply, rx) = oneshot::channel();
@@ -158,9 +166,10 @@ impl Handle {
     }
 
     pub(crate) async fn append(&self, op: AppendEvents) -> Result<CaseState, StoreError> {
+        let sealed = outbox::seal_all(&self.sealer, &op.outbox)?;
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Op::Append(Box::new(op), reply))
+            .send(Op::Append(Box::new(op), sealed, reply))
             .await
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -241,7 +250,7 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
                     let r = create(&mut sp, c).await;
                     Outcome::Created(r)
                 }
-                Op::Append(a, _) => Outcome::Appended(append(&mut sp, a).await),
+                Op::Append(a, m, _) => Outcome::Appended(append(&mut sp, a, m).await),
                 Op::Refresh(r, _) => Outcome::Refreshed(kpi_write::refresh(&mut sp, r).await),
                 Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(&mut sp, cases).await),
             };
@@ -265,7 +274,7 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
                     _ => None,
                 }));
             }
-            Op::Append(_, reply) => {
+            Op::Append(_, _, reply) => {
                 let _ = reply.send(take(&result, slot, |o| match o {
                     Outcome::Appended(r) => Some(r),
                     _ => None,
@@ -408,6 +417,7 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
         .execute(&mut **tx)
         .await?;
     }
+    outbox::insert(tx, &c.outbox, op.at).await?;
     Ok(Created::New(state))
 }
 
@@ -418,7 +428,11 @@ fn kind_str(d: &Due) -> String {
         .unwrap_or_default()
 }
 
-async fn append(tx: &mut Transaction<'_, Any>, a: &AppendEvents) -> Result<CaseState, StoreError> {
+async fn append(
+    tx: &mut Transaction<'_, Any>,
+    a: &AppendEvents,
+    outbox: &[SealedMessage],
+) -> Result<CaseState, StoreError> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT version, last_hash FROM cases WHERE id = $1")
             .bind(a.case_id.to_string())
@@ -469,6 +483,7 @@ async fn append(tx: &mut Transaction<'_, Any>, a: &AppendEvents) -> Result<CaseS
     if let Some(k) = &a.kpi {
         kpi_write::apply(tx, a.case_id, s.version, k, false).await?;
     }
+    outbox::insert(tx, outbox, a.at).await?;
     Ok(s.clone())
 }
 

@@ -11,7 +11,8 @@ use minsheng_core::policy::Policy;
 use minsheng_core::region::{Directory, Level, Region, Topic, Unit, UnitKind};
 use minsheng_core::workflow::{self, Command, Context, Registration};
 use minsheng_store::{
-    AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner, Sealer, Store, StoreError,
+    AppendEvents, CreateCase, Created, IdempotencyKey, NewPetitioner, OutboxMessage, Sealer, Store,
+    StoreError,
 };
 
 fn directory() -> Directory {
@@ -148,6 +149,7 @@ fn new_case(i: usize, at: DateTime<Utc>, idem: Option<&str>) -> CreateCase {
         }),
         kpi: None,
         repeat_refresh: None,
+        outbox: Vec::new(),
     }
 }
 
@@ -226,6 +228,11 @@ async fn conformance(backend: &str) {
         state: next.clone(),
         due: None,
         kpi: None,
+        outbox: vec![OutboxMessage::new(
+            "test:partner",
+            Some(a.id),
+            r#"{"phone":"13900001000"}"#.into(),
+        )],
     };
     let (first, second) = tokio::join!(store.append(op(1)), store.append(op(1)));
     let outcomes = [first.is_ok(), second.is_ok()];
@@ -241,6 +248,7 @@ async fn conformance(backend: &str) {
     let records = store.events(a.id).await.unwrap();
     assert_eq!(records.len(), 2);
     minsheng_core::event::verify_chain(&records).unwrap();
+    outbox_semantics(&store, a.id, at).await;
 
     // Personal data comes back decrypted only through the store.
     let p = store.petitioner(a.petitioner.id).await.unwrap().unwrap();
@@ -262,6 +270,106 @@ async fn conformance(backend: &str) {
         pg.drop().await;
     }
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// The transactional outbox: only the committed append left its message; claims lease, keep
+/// the order per topic and case, and retry or give up as told.
+async fn outbox_semantics(store: &Store, case_id: uuid::Uuid, at: DateTime<Utc>) {
+    use minsheng_store::DeliveryState;
+    let written = store.outbox_for_case(case_id).await.unwrap();
+    assert_eq!(written.len(), 1, "the losing append wrote no message");
+    assert_eq!(written[0].payload, r#"{"phone":"13900001000"}"#);
+    assert_eq!(written[0].state(), DeliveryState::Pending);
+
+    // A second message about the same case waits behind the first.
+    let second = OutboxMessage::new("test:partner", Some(case_id), "{}".into());
+    let other = OutboxMessage::new("other:x", Some(case_id), "{}".into());
+    store
+        .outbox_enqueue(&[second.clone(), other.clone()], at)
+        .await
+        .unwrap();
+    let later = |s: i64| at + chrono::Duration::seconds(s);
+    let claimed = store
+        .outbox_claim(&["test:"], at, later(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "only the oldest of the case is due");
+    assert_eq!(claimed[0].id, written[0].id);
+    // Leased: a second claimer (another node) gets nothing until the lease runs out.
+    assert!(
+        store
+            .outbox_claim(&["test:"], at, later(30), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .outbox_claim(&["test:"], later(31), later(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "an expired lease is due again");
+    store
+        .outbox_failed(
+            again[0].id,
+            later(31),
+            Some(later(90)),
+            "connection refused",
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .outbox_claim(&["test:"], later(89), later(120), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "waits for its retry time, and holds back the next message of the case"
+    );
+    let retry = store
+        .outbox_claim(&["test:"], later(90), later(120), 10)
+        .await
+        .unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].attempts, 1);
+    assert_eq!(retry[0].last_error.as_deref(), Some("connection refused"));
+    store
+        .outbox_delivered(retry[0].id, later(91))
+        .await
+        .unwrap();
+    let next = store
+        .outbox_claim(&["test:"], later(91), later(120), 10)
+        .await
+        .unwrap();
+    assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id]);
+    store
+        .outbox_failed(second.id, later(92), None, "refused for good")
+        .await
+        .unwrap();
+    // A LIKE wildcard in a prefix is literal.
+    assert!(
+        store
+            .outbox_claim(&["%"], later(200), later(230), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let states: Vec<_> = store
+        .outbox_for_case(case_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.topic.clone(), r.state(), r.attempts))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("test:partner".to_string(), DeliveryState::Delivered, 2),
+            ("test:partner".to_string(), DeliveryState::Dead, 1),
+            ("other:x".to_string(), DeliveryState::Pending, 0),
+        ]
+    );
+    assert_eq!(store.outbox_next_due(&["other:"]).await.unwrap(), Some(at));
+    assert_eq!(store.outbox_next_due(&["test:"]).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -124,6 +124,17 @@ const EXTRA_USERS: &[(&str, minsheng_core::access::Role, &str)] = &[
     ),
 ];
 
+/// Retries in tenths of a second instead of seconds, so delivery tests finish quickly.
+pub fn test_outbox() -> minsheng_server::outbox::Outbox {
+    minsheng_server::outbox::Outbox::default()
+        .with_backoff(minsheng_server::outbox::Backoff {
+            base: std::time::Duration::from_millis(100),
+            max: std::time::Duration::from_secs(1),
+            max_attempts: 50,
+        })
+        .with_poll(std::time::Duration::from_millis(200))
+}
+
 impl TestApp {
     /// A server without public rate limits: most tests submit many cases from one address and
     /// one phone, and are about something else. Rate limits are tested with `spawn_with`.
@@ -155,7 +166,8 @@ impl TestApp {
             directory,
             PasswordParams::cheap(),
         )
-        .with_limits(limits);
+        .with_limits(limits)
+        .with_outbox(test_outbox());
         demo::seed_users(&state).await.expect("demo users");
         for (user, role, unit) in EXTRA_USERS {
             minsheng_server::api::admin::add_user(
@@ -176,6 +188,7 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until(std::future::pending()));
+        minsheng_server::outbox::spawn_worker(state.clone());
         TestApp {
             backend,
             base,

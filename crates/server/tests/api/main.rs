@@ -18,6 +18,7 @@ mod kpi;
 mod matrix;
 mod merge;
 mod open311;
+mod outbox;
 mod privacy;
 mod reveals;
 mod rules;
