@@ -377,16 +377,40 @@ impl Store {
         rows.into_iter().map(record).collect()
     }
 
-    /// Alerts whose evidence names the case.
-    pub async fn alerts_for_case(&self, case: uuid::Uuid) -> Result<Vec<AlertRecord>, StoreError> {
-        let rows: Vec<AlertRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM alerts WHERE id IN \
-             (SELECT alert_id FROM alert_cases WHERE case_id = $1) ORDER BY raised_at"
-        )))
-        .bind(case.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(record).collect()
+    /// The alerts whose evidence names each of these cases (one query per 500 cases).
+    pub async fn alerts_for_cases(
+        &self,
+        cases: &[uuid::Uuid],
+    ) -> Result<std::collections::HashMap<uuid::Uuid, Vec<AlertRecord>>, StoreError> {
+        let mut out: std::collections::HashMap<uuid::Uuid, Vec<AlertRecord>> =
+            std::collections::HashMap::new();
+        for chunk in cases.chunks(500) {
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let cols = COLUMNS
+                .split(", ")
+                .map(|c| format!("a.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query_as::<
+                _,
+                (String, String, Option<String>, Option<String>, Option<i64>),
+            >(AssertSqlSafe(format!(
+                "SELECT ac.case_id, {cols} FROM alert_cases ac JOIN alerts a ON a.id = ac.alert_id \
+                     WHERE ac.case_id IN ({}) ORDER BY a.raised_at",
+                ph.join(", ")
+            )));
+            for c in chunk {
+                q = q.bind(c.to_string());
+            }
+            for (case, state, region, unit, due) in q.fetch_all(&self.pool).await? {
+                let id = uuid::Uuid::parse_str(&case)
+                    .map_err(|e| StoreError::Corrupt(format!("alert case id: {e}")))?;
+                out.entry(id)
+                    .or_default()
+                    .push(record((state, region, unit, due))?);
+            }
+        }
+        Ok(out)
     }
 
     /// Ids of the cases with an open alert at `max_level` or more severe.

@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod backup;
+mod batch;
 pub mod crypto;
 pub mod dashboard;
 mod directory;

@@ -41,47 +41,59 @@ fn regions_in_scope(st: &AppState, actor: &Actor) -> ApiResult<Option<Vec<String
 }
 
 /// A later case repeats this one: a duplicate was merged into it, or the same caller came back
-/// later with the same matter (same topic group, near-identical text).
-async fn repeated_later(st: &AppState, case: &CaseState) -> ApiResult<bool> {
+/// later with the same matter (same topic group, near-identical text). `callers` holds every
+/// case of the case's caller.
+fn repeated_later(case: &CaseState, callers: Option<&Vec<CaseState>>) -> bool {
     if !case.duplicates.is_empty() {
-        return Ok(true);
+        return true;
     }
-    let Some(key) = st.store.phone_hash_of(case.id).await? else {
-        return Ok(false);
+    let Some(theirs) = callers else {
+        return false;
     };
     let text = format!("{}{}", case.request, case.facts_reasons);
     let group = crate::textindex::topic_group(&case.topic);
-    Ok(st
-        .store
-        .cases_by_phone_index(&key, 100)
-        .await?
-        .iter()
-        .any(|c| {
-            c.id != case.id
-                && c.registered_at > case.registered_at
-                && crate::textindex::topic_group(&c.topic) == group
-                && minsheng_text::same_matter(&text, &format!("{}{}", c.request, c.facts_reasons))
-        }))
+    theirs.iter().any(|c| {
+        c.id != case.id
+            && c.registered_at > case.registered_at
+            && crate::textindex::topic_group(&c.topic) == group
+            && minsheng_text::same_matter(&text, &format!("{}{}", c.request, c.facts_reasons))
+    })
 }
 
-/// The queue at `now`: open cases in scope with their reasons, most reasons first.
+/// The queue at `now`: open cases in scope with their reasons, most reasons first. The
+/// events, callers and alerts of all candidates are read in a few batched queries, not per case.
 pub async fn build(st: &AppState, actor: &Actor, now: DateTime<Utc>) -> ApiResult<Vec<QueueItem>> {
     let regions = regions_in_scope(st, actor)?;
     let dir = st.directory();
+    let open: Vec<CaseState> = st
+        .store
+        .open_cases(regions.as_deref(), MAX_OPEN)
+        .await?
+        .into_iter()
+        .filter(|c| access::can_view(actor, c, &dir))
+        .collect();
+    let ids: Vec<uuid::Uuid> = open.iter().map(|c| c.id).collect();
+    let mut events = st.store.events_of_cases(&ids).await?;
+    let phones = st.store.phone_hashes_of(&ids).await?;
+    let mut distinct: Vec<String> = phones.values().cloned().collect();
+    distinct.sort();
+    distinct.dedup();
+    let callers = st.store.cases_by_phone_indexes(&distinct).await?;
+    let mut alerts = st.store.alerts_for_cases(&ids).await?;
     let mut out = Vec::new();
-    for case in st.store.open_cases(regions.as_deref(), MAX_OPEN).await? {
-        if !access::can_view(actor, &case, &dir) {
-            continue;
-        }
+    for case in open {
         let policy = st.policy_for_region(&case.location.region);
-        let events = st.store.events(case.id).await?;
+        let history = events.remove(&case.id).unwrap_or_default();
         let links = CaseLinks {
             repeat_of: None,
-            repeated_later: repeated_later(st, &case).await?,
+            repeated_later: repeated_later(
+                &case,
+                phones.get(&case.id).and_then(|h| callers.get(h)),
+            ),
         };
         let Ok(facts) = kpi::derive(
             case.id,
-            events.iter().map(|r| (r.at, &r.event)),
+            history.iter().map(|r| (r.at, &r.event)),
             &links,
             &policy,
             &st.calendar,
@@ -89,17 +101,16 @@ pub async fn build(st: &AppState, actor: &Actor, now: DateTime<Utc>) -> ApiResul
         ) else {
             continue;
         };
-        let alerts: Vec<_> = st
-            .store
-            .alerts_for_case(case.id)
-            .await?
+        let case_alerts: Vec<_> = alerts
+            .remove(&case.id)
+            .unwrap_or_default()
             .into_iter()
             .map(|r| r.alert)
             .collect();
         let reasons = supervision::queue_reasons(
             &case,
             &facts,
-            &alerts,
+            &case_alerts,
             policy.alert.supervision_level,
             &policy,
             &st.calendar,

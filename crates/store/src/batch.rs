@@ -1,0 +1,96 @@
+//! Reads for many cases at once. Pages that look at hundreds of cases (the supervision queue)
+//! use these instead of one query per case: a few queries per chunk of ids, whatever the count.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::read::{EventRow, record_from_row};
+use minsheng_core::event::EventRecord;
+use minsheng_core::workflow::CaseState;
+use std::collections::HashMap;
+
+/// Ids per `IN (…)` list: far below SQLite's and PostgreSQL's bind limits.
+const CHUNK: usize = 500;
+
+/// `$first, $first+1, …` for `n` binds.
+fn placeholders(n: usize, first: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("case id {s:?}: {e}")))
+}
+
+impl Store {
+    /// The stored events of each case, in order.
+    pub async fn events_of_cases(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<HashMap<uuid::Uuid, Vec<EventRecord>>, StoreError> {
+        let mut out: HashMap<uuid::Uuid, Vec<EventRecord>> = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
+                 WHERE case_id IN ({}) ORDER BY case_id, seq",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                let rec = record_from_row(row)?;
+                out.entry(rec.case_id).or_default().push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The caller's phone blind index of each case that has one.
+    pub async fn phone_hashes_of(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT id, phone_hash FROM cases WHERE phone_hash IS NOT NULL AND id IN ({})",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for (id, hash) in q.fetch_all(&self.pool).await? {
+                out.insert(parse_id(&id)?, hash);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every case of each of these callers (phone blind indexes), grouped by index.
+    pub async fn cases_by_phone_indexes(
+        &self,
+        hashes: &[String],
+    ) -> Result<HashMap<String, Vec<CaseState>>, StoreError> {
+        let mut out: HashMap<String, Vec<CaseState>> = HashMap::new();
+        for chunk in hashes.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT phone_hash, state FROM cases WHERE phone_hash IN ({})",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+            for h in chunk {
+                q = q.bind(h.clone());
+            }
+            for (hash, state) in q.fetch_all(&self.pool).await? {
+                out.entry(hash)
+                    .or_default()
+                    .push(serde_json::from_str(&state)?);
+            }
+        }
+        Ok(out)
+    }
+}
