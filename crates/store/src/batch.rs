@@ -24,6 +24,26 @@ fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
 }
 
 impl Store {
+    /// These cases, in the order of `ids` (unknown ids are left out).
+    pub async fn get_cases(&self, ids: &[uuid::Uuid]) -> Result<Vec<CaseState>, StoreError> {
+        let mut found: HashMap<uuid::Uuid, CaseState> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT state FROM cases WHERE id IN ({})",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for (state,) in q.fetch_all(&self.pool).await? {
+                let case: CaseState = serde_json::from_str(&state)?;
+                found.insert(case.id, case);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// The stored events of each case, in order.
     pub async fn events_of_cases(
         &self,

@@ -175,24 +175,22 @@ async fn cluster(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<AlertDraft>> {
     let mut members = vec![me.clone()];
-    for r in st.text.related_to(&case.id.to_string()) {
-        if !r
-            .reasons
-            .iter()
-            .any(|x| matches!(x, Reason::NearDuplicate { .. }))
-        {
-            continue;
-        }
-        let Ok(id) = uuid::Uuid::parse_str(&r.id) else {
-            continue;
-        };
-        let Some(other) = st.store.get_case(id).await? else {
-            continue;
-        };
-        let key = st.store.phone_hash_of(id).await?;
+    let ids: Vec<uuid::Uuid> = st
+        .text
+        .related_to(&case.id.to_string())
+        .into_iter()
+        .filter(|r| {
+            r.reasons
+                .iter()
+                .any(|x| matches!(x, Reason::NearDuplicate { .. }))
+        })
+        .filter_map(|r| uuid::Uuid::parse_str(&r.id).ok())
+        .collect();
+    let keys = st.store.phone_hashes_of(&ids).await?;
+    for other in st.store.get_cases(&ids).await? {
         members.push(MatterCase {
-            case: id,
-            petitioner: person(&other, key.as_deref()),
+            case: other.id,
+            petitioner: person(&other, keys.get(&other.id).map(String::as_str)),
             people: other.group_size.max(1),
             at: other.registered_at,
         });

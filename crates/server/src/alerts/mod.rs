@@ -72,14 +72,12 @@ pub async fn visible_to(st: &AppState, actor: &Actor, rec: &AlertRecord) -> ApiR
     {
         return Ok(true);
     }
-    for id in &rec.alert.evidence.cases {
-        if let Some(case) = st.store.get_case(*id).await?
-            && access::can_view(actor, &case, &dir)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(st
+        .store
+        .get_cases(&rec.alert.evidence.cases)
+        .await?
+        .iter()
+        .any(|case| access::can_view(actor, case, &dir)))
 }
 
 /// The alert as `actor` may read it: the evidence names only the cases the actor may open.
@@ -94,15 +92,14 @@ pub async fn redacted_for(
         return Ok(rec);
     }
     let dir = st.directory();
-    let mut open = Vec::new();
-    for id in &rec.alert.evidence.cases {
-        if let Some(case) = st.store.get_case(*id).await?
-            && access::can_view(actor, &case, &dir)
-        {
-            open.push(*id);
-        }
-    }
-    rec.alert.evidence.cases = open;
+    rec.alert.evidence.cases = st
+        .store
+        .get_cases(&rec.alert.evidence.cases)
+        .await?
+        .iter()
+        .filter(|case| access::can_view(actor, case, &dir))
+        .map(|case| case.id)
+        .collect();
     Ok(rec)
 }
 

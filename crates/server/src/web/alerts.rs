@@ -216,14 +216,17 @@ async fn page(
     let dir = st.directory();
     let now = crate::service::now();
     let mut cases = Vec::new();
-    let mut hidden_cases = 0;
-    for id in &rec.alert.evidence.cases {
-        match st.store.get_case(*id).await? {
-            Some(case) if access::can_view(actor, &case, &dir) => cases.push(EvidenceCase {
+    let found = st.store.get_cases(&rec.alert.evidence.cases).await?;
+    // Evidence cases that no longer exist count as hidden too.
+    let mut hidden_cases = rec.alert.evidence.cases.len() - found.len();
+    for case in found {
+        if access::can_view(actor, &case, &dir) {
+            cases.push(EvidenceCase {
                 number: case.number.clone(),
                 title: case.title.clone(),
-            }),
-            _ => hidden_cases += 1,
+            });
+        } else {
+            hidden_cases += 1;
         }
     }
     let next = if alerts::may_act(actor) {

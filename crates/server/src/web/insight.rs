@@ -33,15 +33,26 @@ pub async fn related_rows(
     limit: usize,
 ) -> ApiResult<Vec<RelatedRow>> {
     let dir = st.directory();
+    let ids: Vec<uuid::Uuid> = related
+        .iter()
+        .filter_map(|r| uuid::Uuid::parse_str(&r.id).ok())
+        .collect();
+    let mut found: std::collections::HashMap<uuid::Uuid, _> = st
+        .store
+        .get_cases(&ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let mut out = Vec::new();
     for r in related {
         if out.len() >= limit {
             break;
         }
-        let Ok(id) = uuid::Uuid::parse_str(&r.id) else {
-            continue;
-        };
-        let Some(case) = st.store.get_case(id).await? else {
+        let Some(case) = uuid::Uuid::parse_str(&r.id)
+            .ok()
+            .and_then(|id| found.remove(&id))
+        else {
             continue;
         };
         if !access::can_view(actor, &case, &dir) {

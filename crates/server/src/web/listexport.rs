@@ -116,24 +116,24 @@ pub async fn search_download(
     format: ExportFormat,
 ) -> ApiResult<Response> {
     let dir = st.directory();
+    let ids: Vec<uuid::Uuid> = ids
+        .iter()
+        .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+        .collect();
     let mut cases = Vec::new();
     let mut cut = false;
-    for id in ids {
-        let Ok(id) = uuid::Uuid::parse_str(id) else {
-            continue;
-        };
+    'chunks: for chunk in ids.chunks(500) {
         // The index is a projection: the case itself decides who may open it.
-        let Some(case) = st.store.get_case(id).await? else {
-            continue;
-        };
-        if !minsheng_core::access::can_view(actor, &case, &dir) {
-            continue;
+        for case in st.store.get_cases(chunk).await? {
+            if !minsheng_core::access::can_view(actor, &case, &dir) {
+                continue;
+            }
+            if cases.len() == MAX_ROWS {
+                cut = true;
+                break 'chunks;
+            }
+            cases.push(case);
         }
-        if cases.len() == MAX_ROWS {
-            cut = true;
-            break;
-        }
-        cases.push(case);
     }
     cases.sort_by(|a, b| b.registered_at.cmp(&a.registered_at).then(b.id.cmp(&a.id)));
     audit(st, actor, "export.search", cases.len()).await?;

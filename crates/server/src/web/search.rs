@@ -191,14 +191,26 @@ pub async fn search(
             })?;
         let more = results.hits.len() > PAGE;
         let mut hits = Vec::new();
-        for h in results.hits.into_iter().take(PAGE) {
-            let Ok(id) = uuid::Uuid::parse_str(&h.id) else {
+        let shown: Vec<_> = results.hits.into_iter().take(PAGE).collect();
+        let ids: Vec<uuid::Uuid> = shown
+            .iter()
+            .filter_map(|h| uuid::Uuid::parse_str(&h.id).ok())
+            .collect();
+        let mut found: std::collections::HashMap<uuid::Uuid, _> = st
+            .store
+            .get_cases(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        for h in shown {
+            let Some(case) = uuid::Uuid::parse_str(&h.id)
+                .ok()
+                .and_then(|id| found.remove(&id))
+            else {
                 continue;
             };
             // The index is a projection: the case itself decides who may open it.
-            let Some(case) = st.store.get_case(id).await? else {
-                continue;
-            };
             if !access::can_view(&actor, &case, &dir) {
                 continue;
             }
