@@ -41,39 +41,10 @@ pub struct Args {
 /// p95 goal for a dashboard query: well under a second.
 const GOAL_MS: f64 = 200.0;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Percent chance.
-    fn chance(&mut self, p: u64) -> bool {
-        self.next() % 1000 < p * 10
-    }
-}
+type Rng = minsheng_core::rng::SplitMix64;
 
 /// Metrics in the order of the baseline table's outcome columns.
-const METRICS: [Metric; 12] = [
-    Metric::TimelyTransfer,
-    Metric::TimelyAcceptance,
-    Metric::OnTimeAnswer,
-    Metric::OnTimeReview,
-    Metric::RatingParticipation,
-    Metric::Satisfaction,
-    Metric::RepeatPetition,
-    Metric::FirstTimeResolution,
-    Metric::HotlineResponse,
-    Metric::HotlineOnTime,
-    Metric::HotlineResolution,
-    Metric::HotlineSatisfaction,
-];
+const METRICS: &[Metric] = Metric::ALL;
 /// Outcome classes as stored in the baseline: 0 hit, 1 basically, 2 miss.
 const HIT: u8 = 0;
 const BASICALLY: u8 = 1;
@@ -163,7 +134,7 @@ fn world() -> anyhow::Result<World> {
 }
 
 fn class(rng: &mut Rng, hit: u64, basically: u64) -> u8 {
-    let r = rng.next() % 100;
+    let r = rng.below(100);
     if r < hit {
         HIT
     } else if r < hit + basically {
@@ -174,9 +145,9 @@ fn class(rng: &mut Rng, hit: u64, basically: u64) -> u8 {
 }
 
 fn case(w: &World, rng: &mut Rng) -> Case {
-    let leaf = rng.below(w.leaves.len());
+    let leaf = rng.index(w.leaves.len());
     let (office, centre, depts) = &w.offices[leaf];
-    let unit = depts[rng.below(depts.len())];
+    let unit = depts[rng.index(depts.len())];
     let mut o = [None; 12];
     let petition = rng.chance(45);
     let (flow, channel, office) = if petition {
@@ -202,7 +173,7 @@ fn case(w: &World, rng: &mut Rng) -> Case {
             o[7] = Some(class(rng, 80, 0));
         }
         o[6] = Some(if rng.chance(5) { HIT } else { MISS });
-        (Flow::Petition, ch[rng.below(ch.len())], *office)
+        (Flow::Petition, ch[rng.index(ch.len())], *office)
     } else {
         o[8] = Some(class(rng, 98, 0));
         o[9] = Some(class(rng, 91, 0));
@@ -213,13 +184,13 @@ fn case(w: &World, rng: &mut Rng) -> Case {
         (Flow::Hotline, Channel::Hotline12345, *centre)
     };
     // Leave the future out: "today" is 2026-11-27 in the generated data.
-    let day = rng.below(696);
+    let day = rng.index(696);
     Case {
         leaf,
         day,
         flow,
         channel,
-        top: rng.below(w.tops.len()),
+        top: rng.index(w.tops.len()),
         office,
         unit,
         outcomes: o,
@@ -608,7 +579,7 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
         regions,
     };
     let t = Instant::now();
-    let mut rng = Rng(a.seed);
+    let mut rng = Rng::new(a.seed);
     let mut acc = Acc::default();
     let keep = !a.no_baseline;
     let mut cases = Vec::with_capacity(if keep { a.cases } else { 0 });

@@ -16,6 +16,7 @@ pub mod petitioner;
 pub mod policy;
 pub mod region;
 pub mod retention;
+pub mod rng;
 pub mod suggestion;
 pub mod supervision;
 pub mod workflow;

@@ -49,30 +49,6 @@ pub struct PanelMember {
     pub name: String,
 }
 
-/// SplitMix64: small, fixed, and the same on every platform.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..n (rejection sampling, no modulo bias).
-    fn below(&mut self, n: u64) -> u64 {
-        let zone = u64::MAX - (u64::MAX % n);
-        loop {
-            let x = self.next();
-            if x < zone {
-                return x % n;
-            }
-        }
-    }
-}
-
 /// Draws `size` experts: active ones, with the field if one is given, not working for any of
 /// `conflict_units`; sorted by id, then a seeded Fisher–Yates shuffle takes the first `size`.
 /// Duplicate ids in the pool count once. The order of `pool` does not matter.
@@ -122,7 +98,7 @@ pub fn draw_panel(
         h.update([0u8]);
     }
     let pool_digest = hex::encode(h.finalize());
-    let mut rng = SplitMix(seed);
+    let mut rng = crate::rng::SplitMix64::new(seed);
     let n = eligible.len();
     for i in 0..(size as usize) {
         let j = i + rng.below((n - i) as u64) as usize;
