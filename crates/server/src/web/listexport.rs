@@ -31,51 +31,50 @@ const COLUMNS: &[(&str, &str)] = &[
     ("当前期限", "Deadline"),
 ];
 
-/// The table of cases, masked for `actor`; `stem` names the file ("queue", "search").
-pub fn cases_table(
+/// One case as a row of the list, masked for `actor`.
+fn case_row(
     st: &AppState,
+    dir: &minsheng_core::region::Directory,
     actor: &Actor,
-    cases: &[CaseState],
-    stem: &str,
-    cut: bool,
-) -> Table {
-    let dir = st.directory();
-    let name = if cut {
+    s: &CaseState,
+) -> Vec<Cell> {
+    let sum = views::case_summary(st, dir, actor, s);
+    let topic = dir
+        .topic(&s.topic)
+        .map(|t| t.name_zh.clone())
+        .unwrap_or_else(|_| s.topic.clone());
+    let region = dir
+        .region(&s.location.region)
+        .map(|r| r.name_zh.clone())
+        .unwrap_or_else(|_| s.location.region.clone());
+    vec![
+        s.number.clone().into(),
+        s.title.clone().into(),
+        s.flow.zh().into(),
+        s.kind.zh().into(),
+        s.channel.zh().into(),
+        s.status.zh().into(),
+        topic.into(),
+        region.into(),
+        sum.current_unit.name_zh.into(),
+        sum.petitioner_name_masked.into(),
+        sum.petitioner_phone_masked.into(),
+        Cell::Time(s.registered_at),
+        sum.due.map(|d| d.due).into(),
+    ]
+}
+
+/// `stem` names the file ("queue", "search"); a cut list says so in its name.
+fn file_name(stem: &str, cut: bool) -> String {
+    if cut {
         format!("{stem}-first-{MAX_ROWS}")
     } else {
         stem.to_string()
-    };
-    let mut t = Table::new(&name, COLUMNS);
-    for s in cases {
-        let sum = views::case_summary(st, &dir, actor, s);
-        let topic = dir
-            .topic(&s.topic)
-            .map(|t| t.name_zh.clone())
-            .unwrap_or_else(|_| s.topic.clone());
-        let region = dir
-            .region(&s.location.region)
-            .map(|r| r.name_zh.clone())
-            .unwrap_or_else(|_| s.location.region.clone());
-        t.push(vec![
-            s.number.clone().into(),
-            s.title.clone().into(),
-            s.flow.zh().into(),
-            s.kind.zh().into(),
-            s.channel.zh().into(),
-            s.status.zh().into(),
-            topic.into(),
-            region.into(),
-            sum.current_unit.name_zh.into(),
-            sum.petitioner_name_masked.into(),
-            sum.petitioner_phone_masked.into(),
-            Cell::Time(s.registered_at),
-            sum.due.map(|d| d.due).into(),
-        ]);
     }
-    t
 }
 
-/// Every page of the queue with `filter`, up to the cap, as a download.
+/// Every page of the queue with `filter`, up to the cap, as a download. Each page of cases is
+/// turned into rows and dropped, so memory holds rows of text, not whole cases.
 pub async fn queue_download(
     st: &AppState,
     actor: &Actor,
@@ -85,26 +84,26 @@ pub async fn queue_download(
 ) -> ApiResult<Response> {
     filter.limit = 200;
     filter.cursor = None;
-    let mut cases = Vec::new();
+    let dir = st.directory();
+    let mut t = Table::new("queue", COLUMNS);
     let mut cut = false;
-    loop {
+    'pages: loop {
         let page = service::list_visible(st, actor, scope, &filter).await?;
-        cases.extend(page.items);
-        if cases.len() >= MAX_ROWS {
-            cut = cases.len() > MAX_ROWS || page.next_cursor.is_some();
-            cases.truncate(MAX_ROWS);
-            break;
+        for case in &page.items {
+            if t.rows.len() == MAX_ROWS {
+                cut = true;
+                break 'pages;
+            }
+            t.push(case_row(st, &dir, actor, case));
         }
         match page.next_cursor {
             Some(c) => filter.cursor = Some(c),
             None => break,
         }
     }
-    audit(st, actor, "export.queue", cases.len()).await?;
-    Ok(download(
-        &cases_table(st, actor, &cases, "queue", cut),
-        format,
-    ))
+    t.name = file_name("queue", cut);
+    audit(st, actor, "export.queue", t.rows.len()).await?;
+    Ok(download(&t, format))
 }
 
 /// The cases behind search matches (ids from the index), those this staff member may open,
@@ -120,7 +119,7 @@ pub async fn search_download(
         .iter()
         .filter_map(|id| uuid::Uuid::parse_str(id).ok())
         .collect();
-    let mut cases = Vec::new();
+    let mut rows = Vec::new();
     let mut cut = false;
     'chunks: for chunk in ids.chunks(500) {
         // The index is a projection: the case itself decides who may open it.
@@ -128,19 +127,21 @@ pub async fn search_download(
             if !minsheng_core::access::can_view(actor, &case, &dir) {
                 continue;
             }
-            if cases.len() == MAX_ROWS {
+            if rows.len() == MAX_ROWS {
                 cut = true;
                 break 'chunks;
             }
-            cases.push(case);
+            rows.push((
+                std::cmp::Reverse((case.registered_at, case.id)),
+                case_row(st, &dir, actor, &case),
+            ));
         }
     }
-    cases.sort_by(|a, b| b.registered_at.cmp(&a.registered_at).then(b.id.cmp(&a.id)));
-    audit(st, actor, "export.search", cases.len()).await?;
-    Ok(download(
-        &cases_table(st, actor, &cases, "search", cut),
-        format,
-    ))
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut t = Table::new(&file_name("search", cut), COLUMNS);
+    t.rows = rows.into_iter().map(|(_, row)| row).collect();
+    audit(st, actor, "export.search", t.rows.len()).await?;
+    Ok(download(&t, format))
 }
 
 /// A bulk download of case data is a privileged read: it goes in the audit log with its size.
