@@ -137,7 +137,7 @@ pub async fn search_download(
             ));
         }
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.sort_by_key(|(newest_first, _)| *newest_first);
     let mut t = Table::new(&file_name("search", cut), COLUMNS);
     t.rows = rows.into_iter().map(|(_, row)| row).collect();
     audit(st, actor, "export.search", t.rows.len()).await?;
