@@ -44,7 +44,15 @@ pub fn update_for<'a>(
 /// Later events may already be stored; they are left out. Fewer means the state is not the
 /// stored one: `Conflict`, so the caller reads again.
 pub async fn history(st: &AppState, case: &CaseState) -> ApiResult<Vec<(DateTime<Utc>, Event)>> {
-    let mut events = st.store.events(case.id).await?;
+    history_of(case, st.store.events(case.id).await?)
+}
+
+/// The events of `case` up to the version it was read at, from its stored records (a record
+/// newer than the read state is left out; fewer than it is a conflict: read again).
+fn history_of(
+    case: &CaseState,
+    mut events: Vec<minsheng_core::event::EventRecord>,
+) -> ApiResult<Vec<(DateTime<Utc>, Event)>> {
     let n = usize::try_from(case.version).unwrap_or(usize::MAX);
     if events.len() < n {
         return Err(StoreError::Conflict.into());
@@ -62,6 +70,17 @@ pub async fn rederive(
     as_of: DateTime<Utc>,
 ) -> ApiResult<KpiRefresh> {
     let h = history(st, case).await?;
+    derived(st, dir, case, &h, links, as_of)
+}
+
+fn derived(
+    st: &AppState,
+    dir: &Directory,
+    case: &CaseState,
+    h: &[(DateTime<Utc>, Event)],
+    links: &CaseLinks,
+    as_of: DateTime<Utc>,
+) -> ApiResult<KpiRefresh> {
     let kpi = update_for(st, dir, case, h.iter().map(|(t, e)| (*t, e)), links, as_of)?;
     Ok(KpiRefresh {
         case_id: case.id,
@@ -175,12 +194,16 @@ async fn derive_all(st: &AppState, as_of: DateTime<Utc>) -> ApiResult<Vec<KpiRef
         let page = st.store.cases_for_index(after, 1000).await?;
         let Some((last, _)) = page.last() else { break };
         after = Some(last.id);
+        // One query for the page's events, not one per case.
+        let ids: Vec<uuid::Uuid> = page.iter().map(|(c, _)| c.id).collect();
+        let mut events = st.store.events_of_cases(&ids).await?;
         for (case, _) in page {
             let l = CaseLinks {
                 repeat_of: links.get(&case.id).copied(),
                 repeated_later: later.contains(&case.id),
             };
-            out.push(rederive(st, &dir, &case, &l, as_of).await?);
+            let h = history_of(&case, events.remove(&case.id).unwrap_or_default())?;
+            out.push(derived(st, &dir, &case, &h, &l, as_of)?);
         }
     }
     Ok(out)
