@@ -90,8 +90,16 @@ impl AppState {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, crate::error::ApiError> {
         let dir = self.directory();
+        // The search index is fed through a bounded channel while pages are read, so memory
+        // holds a few thousand documents, not every case's text.
+        let (docs, mut feed) = tokio::sync::mpsc::channel::<minsheng_text::search::CaseDoc>(4096);
+        let indexer = search.then(|| {
+            let index = self.text.search.clone();
+            tokio::task::spawn_blocking(move || {
+                index.rebuild(std::iter::from_fn(|| feed.blocking_recv()), |_| {})
+            })
+        });
         let mut after = None;
-        let mut docs = Vec::new();
         let mut n = 0u64;
         loop {
             let page = self.store.cases_for_index(after, 2000).await?;
@@ -100,18 +108,23 @@ impl AppState {
             for (case, phone) in page {
                 self.text.related_insert(&case, phone);
                 if search {
-                    docs.push(crate::textindex::case_doc(&case, &dir));
+                    // Waits only while the indexer is 4096 documents behind.
+                    docs.send(crate::textindex::case_doc(&case, &dir))
+                        .await
+                        .map_err(|_| {
+                            crate::error::ApiError::Internal("the search indexer stopped".into())
+                        })?;
                 }
                 n += 1;
             }
             progress(n);
         }
+        drop(docs);
         for a in self.store.articles().await? {
             self.text.project_article(&a);
         }
-        if search {
-            let index = self.text.search.clone();
-            tokio::task::spawn_blocking(move || index.rebuild(docs, |_| {}))
+        if let Some(indexer) = indexer {
+            indexer
                 .await
                 .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
                 .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
