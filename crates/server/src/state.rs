@@ -6,6 +6,9 @@ use minsheng_core::region::Directory;
 use minsheng_store::Store;
 use std::sync::{Arc, RwLock};
 
+/// The most cases the topic classifier is trained on (a uniform sample when there are more).
+pub const MAX_TRAINING: usize = 50_000;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -142,12 +145,25 @@ impl AppState {
         use minsheng_text::classify::{Classifier, Example, Text, TrainConfig};
         let mut examples = Vec::new();
         let mut after = None;
+        // A uniform sample (reservoir) of at most MAX_TRAINING cases: memory and training time
+        // stay flat however many cases are on file, and accuracy has long levelled off there.
+        let mut rng = minsheng_core::rng::SplitMix64::new(0x6d73_636c_6173);
+        let mut seen = 0u64;
         loop {
             let page = self.store.cases_for_index(after, 2000).await?;
             let Some((last, _)) = page.last() else { break };
             after = Some(last.id);
             for (case, _) in page {
-                examples.push(Example {
+                seen += 1;
+                let slot = if examples.len() < MAX_TRAINING {
+                    None
+                } else {
+                    match rng.below(seen) as usize {
+                        i if i < MAX_TRAINING => Some(i),
+                        _ => continue,
+                    }
+                };
+                let example = Example {
                     id: case.number.clone(),
                     label: case.topic.chars().take(2).collect(),
                     time: String::new(),
@@ -156,7 +172,11 @@ impl AppState {
                         body: format!("{}{}", case.request, case.facts_reasons),
                     },
                     line: 0,
-                });
+                };
+                match slot {
+                    Some(i) => examples[i] = example,
+                    None => examples.push(example),
+                }
             }
         }
         let labels: std::collections::HashSet<&str> =
