@@ -25,6 +25,10 @@ fn fold_digits(s: &str) -> String {
 fn assert_no_number(masked: &str, what: &str) {
     let run = open311::longest_digit_run(&fold_digits(masked));
     assert!(run < 7, "{what} left a run of {run} digits: {masked:?}");
+    assert!(
+        !minsheng_text::numbers::has_number(masked),
+        "{what} left a separated number: {masked:?}"
+    );
 }
 
 pub fn pipeline(data: &[u8]) {

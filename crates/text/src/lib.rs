@@ -6,6 +6,7 @@ pub mod classify;
 pub mod hotspot;
 pub mod lexicon;
 pub mod messages;
+pub mod numbers;
 pub mod related;
 pub mod search;
 pub mod segment;

@@ -44,35 +44,10 @@ fn parse_w3c(name: &str, s: &str) -> Result<DateTime<Utc>, Fail> {
         })
 }
 
-/// Digit runs long enough to be a phone or ID number are masked: a citizen sometimes types
-/// their number into the description, and GET output is public. Full-width digits (１３８…),
-/// which Chinese input methods produce, count as digits too.
+/// Phone and ID numbers a citizen typed into the description are masked (see
+/// `minsheng_text::numbers`): GET output is public.
 pub fn mask_numbers(s: &str) -> String {
-    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    let digit_or_x = |c: char| digit(c) || matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ');
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if digit(chars[i]) {
-            let start = i;
-            while i < chars.len() && digit_or_x(chars[i]) {
-                i += 1;
-            }
-            let run = &chars[start..i];
-            if run.len() >= 7 {
-                out.extend(&run[..3]);
-                out.extend(std::iter::repeat_n('*', run.len() - 5));
-                out.extend(&run[run.len() - 2..]);
-            } else {
-                out.extend(run);
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
+    minsheng_text::numbers::mask_middle(s)
 }
 
 /// Terminal statuses are `closed` ("it has been resolved"); everything else is still `open`,
@@ -613,5 +588,7 @@ mod tests {
             mask_numbers("电话１３９１２３４５６７８"),
             "电话１３９******７８"
         );
+        // Separators no longer hide a number.
+        assert_eq!(mask_numbers("电话139-1234-5678"), "电话139-****-**78");
     }
 }

@@ -41,8 +41,6 @@ pub fn outcome_label(code: &str) -> (&'static str, &'static str) {
 const TITLE_MAX: usize = 60;
 const SUMMARY_MIN: usize = 20;
 const SUMMARY_MAX: usize = 2000;
-/// A run of this many digits looks like a phone, ID or account number.
-const DIGIT_RUN: usize = 7;
 
 pub fn may_publish(actor: &Actor) -> bool {
     matches!(
@@ -87,19 +85,6 @@ pub fn county_of(dir: &Directory, region: &str) -> String {
         .to_string()
 }
 
-fn longest_digit_run(s: &str) -> usize {
-    let (mut best, mut cur) = (0, 0);
-    for ch in s.chars() {
-        if ch.is_ascii_digit() || ('０'..='９').contains(&ch) {
-            cur += 1;
-            best = best.max(cur);
-        } else {
-            cur = 0;
-        }
-    }
-    best
-}
-
 /// Refuses text that carries personal data: long digit runs, the petitioner's name, phone, ID
 /// number or address, or the matter's exact address.
 async fn check_private(st: &AppState, case: &CaseState, texts: &[&str]) -> ApiResult<()> {
@@ -110,7 +95,7 @@ async fn check_private(st: &AppState, case: &CaseState, texts: &[&str]) -> ApiRe
             "The title and summary must not contain names, phone or ID numbers, addresses or other personal data",
         )
     };
-    if texts.iter().any(|t| longest_digit_run(t) >= DIGIT_RUN) {
+    if texts.iter().any(|t| minsheng_text::numbers::has_number(t)) {
         return Err(refuse());
     }
     // The petitioner's own data, and the exact address of the matter (a home, often).
@@ -317,16 +302,4 @@ pub async fn withdraw(
     }
     .await;
     respond(&c, r)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digit_runs() {
-        assert_eq!(longest_digit_run("电话13800001111"), 11);
-        assert_eq!(longest_digit_run("2026年3月，12栋"), 4);
-        assert_eq!(longest_digit_run("１３８００００"), 7);
-    }
 }

@@ -753,35 +753,10 @@ fn query_terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Masks runs of seven or more digits (phone, identity, bank card numbers; an identity number's
-/// final X included) so they are neither searchable nor shown in snippets.
+/// Masks personal numbers (phone, identity, card; see [`crate::numbers`]) so they are neither
+/// searchable nor shown in snippets.
 pub fn mask_digit_runs(text: &str) -> String {
-    const MIN_RUN: usize = 7;
-    let chars: Vec<char> = text.chars().collect();
-    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if is_digit(chars[i]) {
-            let mut j = i;
-            while j < chars.len() && is_digit(chars[j]) {
-                j += 1;
-            }
-            if j - i >= MIN_RUN {
-                if j < chars.len() && matches!(chars[j], 'x' | 'X' | 'ｘ' | 'Ｘ') {
-                    j += 1;
-                }
-                out.extend(std::iter::repeat_n('*', j - i));
-            } else {
-                out.extend(&chars[i..j]);
-            }
-            i = j;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
+    crate::numbers::mask_all(text)
 }
 
 #[cfg(test)]
