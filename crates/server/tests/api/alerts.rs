@@ -581,13 +581,7 @@ async fn leader_owned_cases_and_public_orders(app: &TestApp) {
     assert!(page.contains("王建国"));
 
     // A public supervision record carries no personal fields.
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        &id,
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
+    app.assign_to_housing(&id).await;
     app.ok(&sup, &id, json!({"command": "supervise", "instruction": "请五日内报告张三丰反映问题的处理进展", "respond_within_days": 5}))
         .await;
     assert!(

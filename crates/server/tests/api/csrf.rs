@@ -125,23 +125,7 @@ async fn answered_case(app: &TestApp, phone: &str) -> (String, String, String) {
     let (id, code, case) = app
         .register("intake.donghu", &new_case("appeal", "phone", phone))
         .await;
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        &id,
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
-    let handler = app.login("handler.donghu.zjj").await;
-    app.ok(
-        &handler,
-        &id,
-        json!({"command": "accept", "notice": "本机关已依法受理。"}),
-    )
-    .await;
-    app.ok(&handler, &id, json!({"command": "issue_opinion", "request": "修复电梯", "facts_reasons": "经核实属实",
-        "opinion": "责令物业三十日内修复", "legal_basis": "《物业管理条例》", "outcome": "support"}))
-        .await;
+    app.answered_by_housing(&id).await;
     let number = case["number"].as_str().expect("number").to_string();
     (id, number, code)
 }

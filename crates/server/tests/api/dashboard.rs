@@ -87,35 +87,13 @@ async fn some_cases(app: &TestApp, n: usize) -> Vec<String> {
             .await;
         ids.push(id);
     }
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        &ids[0],
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
+    app.assign_to_housing(&ids[0]).await;
     ids
 }
 
 /// Takes a registered case to "answered" (assigned, accepted, opinion issued).
 async fn answer(app: &TestApp, id: &str) {
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        id,
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
-    let handler = app.login("handler.donghu.zjj").await;
-    app.ok(
-        &handler,
-        id,
-        json!({"command": "accept", "notice": "本机关已依法受理。"}),
-    )
-    .await;
-    app.ok(&handler, id, json!({"command": "issue_opinion", "request": "修复电梯", "facts_reasons": "经核实属实",
-        "opinion": "责令物业三十日内修复", "legal_basis": "《物业管理条例》", "outcome": "support"}))
-        .await;
+    app.answered_by_housing(id).await;
 }
 
 // ---- Tests -----------------------------------------------------------------------------------

@@ -412,6 +412,38 @@ impl TestApp {
         (id, code, b["case"].clone())
     }
 
+    /// 东湖区's petition office assigns the case to its housing department (990102-zjj).
+    pub async fn assign_to_housing(&self, id: &str) -> Value {
+        let coord = self.login("coord.donghu").await;
+        self.ok(
+            &coord,
+            id,
+            json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
+        )
+        .await
+    }
+
+    /// Assigned to the housing department, which accepts it: the case is being handled.
+    pub async fn handled_by_housing(&self, id: &str) -> Value {
+        self.assign_to_housing(id).await;
+        let handler = self.login("handler.donghu.zjj").await;
+        self.ok(
+            &handler,
+            id,
+            json!({"command": "accept", "notice": "本机关已依法受理。"}),
+        )
+        .await
+    }
+
+    /// Handled by the housing department, which issues its opinion (supported).
+    pub async fn answered_by_housing(&self, id: &str) -> Value {
+        self.handled_by_housing(id).await;
+        let handler = self.login("handler.donghu.zjj").await;
+        self.ok(&handler, id, json!({"command": "issue_opinion", "request": "修复电梯", "facts_reasons": "经核实属实",
+            "opinion": "责令物业三十日内修复", "legal_basis": "《物业管理条例》", "outcome": "support"}))
+            .await
+    }
+
     /// How many cases the store holds.
     pub async fn case_count(&self) -> i64 {
         self.state.store.count_cases().await.expect("count cases")

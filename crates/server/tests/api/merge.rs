@@ -90,13 +90,7 @@ async fn supervision_reaches_the_holding_unit(app: &TestApp) {
     let (id, _, _) = app
         .register("intake.donghu", &new_case("appeal", "phone", "13800008888"))
         .await;
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        &id,
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
+    app.assign_to_housing(&id).await;
     let sup = app.login("supervisor").await;
     let handler = app.login("handler.donghu.zjj").await;
     let r = app

@@ -21,21 +21,7 @@ fn petition_by_phone_only(phone: &str) -> Value {
 /// Registers at 东湖区, transfers to its housing department, which accepts. Returns (id, code).
 async fn being_handled(app: &TestApp, body: &Value) -> (String, String) {
     let (id, code, _) = app.register("intake.donghu", body).await;
-    let coord = app.login("coord.donghu").await;
-    app.ok(
-        &coord,
-        &id,
-        json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"}),
-    )
-    .await;
-    let handler = app.login("handler.donghu.zjj").await;
-    let c = app
-        .ok(
-            &handler,
-            &id,
-            json!({"command": "accept", "notice": "本机关已依法受理。"}),
-        )
-        .await;
+    let c = app.handled_by_housing(&id).await;
     assert_eq!(c["status"], "handling");
     (id, code)
 }
