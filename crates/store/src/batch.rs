@@ -26,6 +26,15 @@ fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
 impl Store {
     /// These cases, in the order of `ids` (unknown ids are left out).
     pub async fn get_cases(&self, ids: &[uuid::Uuid]) -> Result<Vec<CaseState>, StoreError> {
+        let mut found = self.cases_by_id(ids).await?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// These cases by id (unknown ids are absent).
+    pub async fn cases_by_id(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<HashMap<uuid::Uuid, CaseState>, StoreError> {
         let mut found: HashMap<uuid::Uuid, CaseState> = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
@@ -41,7 +50,7 @@ impl Store {
                 found.insert(case.id, case);
             }
         }
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        Ok(found)
     }
 
     /// The stored events of each case, in order.

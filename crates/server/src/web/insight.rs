@@ -37,13 +37,7 @@ pub async fn related_rows(
         .iter()
         .filter_map(|r| uuid::Uuid::parse_str(&r.id).ok())
         .collect();
-    let mut found: std::collections::HashMap<uuid::Uuid, _> = st
-        .store
-        .get_cases(&ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let mut found = st.store.cases_by_id(&ids).await?;
     let mut out = Vec::new();
     for r in related {
         if out.len() >= limit {

@@ -196,13 +196,7 @@ pub async fn search(
             .iter()
             .filter_map(|h| uuid::Uuid::parse_str(&h.id).ok())
             .collect();
-        let mut found: std::collections::HashMap<uuid::Uuid, _> = st
-            .store
-            .get_cases(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let mut found = st.store.cases_by_id(&ids).await?;
         for h in shown {
             let Some(case) = uuid::Uuid::parse_str(&h.id)
                 .ok()
