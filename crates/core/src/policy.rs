@@ -465,6 +465,9 @@ pub struct PolicySet {
     /// How long records are kept (`minsheng purge`); national only, the defaults apply.
     #[serde(default)]
     pub retention: crate::retention::RetentionPolicy,
+    /// 多元化解 time limits; optional, the defaults apply.
+    #[serde(default)]
+    pub referral: crate::workflow::ReferralPolicy,
 }
 
 impl PolicySet {
@@ -556,6 +559,7 @@ impl PolicySet {
         }
         self.alert.validate(scope)?;
         self.retention.validate(scope)?;
+        self.referral.validate(scope)?;
         self.suggestion.validate(scope)
     }
 

@@ -1686,3 +1686,8 @@ fn supervision_orders_and_reports() {
 // the scoreboard (tests/suggestions/).
 
 mod suggestions;
+
+// ---------------------------------------------------------------------------------------------
+// 13. 多元化解 referrals to mediation, arbitration or court (tests/referrals/).
+
+mod referrals;

@@ -5,8 +5,10 @@
 mod hotline;
 mod oversight;
 mod petition;
+mod referral;
 mod register;
 
+pub use referral::{Referral, ReferralKind, ReferralOutcome, ReferralPolicy};
 pub use register::{PriorCase, PriorMatters, Registration};
 
 use crate::access::Actor;
@@ -186,6 +188,18 @@ pub enum Command {
         field: String,
         purpose: String,
     },
+    /// 多元化解: refer the matter to mediation, arbitration or a court (see `referral.rs`).
+    Refer {
+        kind: ReferralKind,
+        body: String,
+        #[serde(default)]
+        note: String,
+    },
+    /// How the open referral ended.
+    RecordReferralOutcome {
+        outcome: ReferralOutcome,
+        note: String,
+    },
 }
 
 impl Command {
@@ -224,6 +238,8 @@ impl Command {
             Command::PublishSupervision => "publish_supervision",
             Command::AssignLeader { .. } => "assign_leader",
             Command::RevealPersonalData { .. } => "reveal_personal_data",
+            Command::Refer { .. } => "refer",
+            Command::RecordReferralOutcome { .. } => "record_referral_outcome",
         }
     }
 }
@@ -381,6 +397,17 @@ pub enum Event {
         leader: String,
         post: String,
     },
+    /// Referred to `body`; `due` is the last day (China time) of the policy period.
+    Referred {
+        kind: ReferralKind,
+        body: String,
+        note: String,
+        due: chrono::NaiveDate,
+    },
+    ReferralConcluded {
+        outcome: ReferralOutcome,
+        note: String,
+    },
 }
 
 impl Event {
@@ -419,6 +446,8 @@ impl Event {
             Event::SupervisionEscalated { .. } => "supervision_escalated",
             Event::SupervisionPublished => "supervision_published",
             Event::LeaderAssigned { .. } => "leader_assigned",
+            Event::Referred { .. } => "referred",
+            Event::ReferralConcluded { .. } => "referral_concluded",
         }
     }
 
@@ -478,6 +507,8 @@ impl Event {
             Event::SupervisionEscalated { .. } => "督办升级",
             Event::SupervisionPublished => "督办公开",
             Event::LeaderAssigned { .. } => "领导包案",
+            Event::Referred { kind, .. } => kind.action_zh(),
+            Event::ReferralConcluded { outcome, .. } => outcome.zh(),
         }
     }
 }
@@ -524,6 +555,13 @@ impl Event {
             Event::SupervisionEscalated { .. } => "Supervision escalated",
             Event::SupervisionPublished => "Supervision record made public",
             Event::LeaderAssigned { .. } => "Leader took charge",
+            Event::Referred { kind, .. } => match kind {
+                ReferralKind::PeopleMediation => "Referred to people's mediation",
+                ReferralKind::AdministrativeMediation => "Referred to administrative mediation",
+                ReferralKind::Arbitration => "Steered to arbitration",
+                ReferralKind::Court => "Steered to the courts",
+            },
+            Event::ReferralConcluded { outcome, .. } => outcome.en(),
         }
     }
 }
@@ -603,6 +641,9 @@ pub struct CaseState {
     /// 领导包案: the leader in personal charge, if any.
     #[serde(default)]
     pub leader: Option<LeaderCase>,
+    /// 多元化解 referrals, oldest first; only the last may be open.
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
 }
 
 /// A leader in personal charge of a case (领导包案).
@@ -713,6 +754,7 @@ impl CaseState {
             duplicates: Vec::new(),
             supervisions: Vec::new(),
             leader: None,
+            referrals: Vec::new(),
             reg,
         }
     }
@@ -990,6 +1032,15 @@ pub fn apply(
                 at,
             });
         }
+        Event::Referred {
+            kind,
+            body,
+            note,
+            due,
+        } => referral::apply_referred(&mut s, *kind, body, note, *due, at),
+        Event::ReferralConcluded { outcome, note } => {
+            referral::apply_concluded(&mut s, *outcome, note, at)
+        }
     }
     Some(s)
 }
@@ -1056,6 +1107,9 @@ pub fn decide(
             | Command::PublishSupervision
             | Command::AssignLeader { .. }),
         ) => oversight::decide(s, cmd, ctx),
+        (Some(s), cmd @ (Command::Refer { .. } | Command::RecordReferralOutcome { .. })) => {
+            referral::decide(s, cmd, ctx)
+        }
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }
