@@ -92,6 +92,8 @@ pub struct CaseView {
     pub emergency: Option<EmergencyService>,
     pub complex_approved: bool,
     pub reopen_count: u32,
+    /// 多元化解 referrals with their deadlines and outcomes, oldest first.
+    pub referrals: Vec<minsheng_core::workflow::Referral>,
     pub version: u64,
 }
 
@@ -152,6 +154,7 @@ pub fn case_view(st: &AppState, actor: &Actor, s: &CaseState) -> CaseView {
         emergency: s.emergency,
         complex_approved: s.complex_approved,
         reopen_count: s.reopen_count,
+        referrals: s.referrals.clone(),
         version: s.version,
     }
 }

@@ -20,6 +20,7 @@ mod merge;
 mod open311;
 mod outbox;
 mod privacy;
+mod referrals;
 mod reveals;
 mod rules;
 mod suggestions;
