@@ -468,6 +468,9 @@ pub struct PolicySet {
     /// 多元化解 time limits; optional, the defaults apply.
     #[serde(default)]
     pub referral: crate::workflow::ReferralPolicy,
+    /// Grid size and limits; optional, the defaults apply.
+    #[serde(default)]
+    pub grid: crate::grid::GridPolicy,
 }
 
 impl PolicySet {
@@ -560,6 +563,7 @@ impl PolicySet {
         self.alert.validate(scope)?;
         self.retention.validate(scope)?;
         self.referral.validate(scope)?;
+        self.grid.validate(scope)?;
         self.suggestion.validate(scope)
     }
 

@@ -94,6 +94,8 @@ pub struct CaseView {
     pub reopen_count: u32,
     /// 多元化解 referrals with their deadlines and outcomes, oldest first.
     pub referrals: Vec<minsheng_core::workflow::Referral>,
+    /// The grid the matter lies in (网格), if any.
+    pub grid: Option<String>,
     pub version: u64,
 }
 
@@ -155,6 +157,7 @@ pub fn case_view(st: &AppState, actor: &Actor, s: &CaseState) -> CaseView {
         complex_approved: s.complex_approved,
         reopen_count: s.reopen_count,
         referrals: s.referrals.clone(),
+        grid: s.grid.clone(),
         version: s.version,
     }
 }

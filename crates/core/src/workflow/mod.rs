@@ -2,12 +2,14 @@
 //! `apply(state, event) -> state`, both pure. One file per flow holds the rules a reader who
 //! knows the regulation can check line by line.
 
+mod grid;
 mod hotline;
 mod oversight;
 mod petition;
 mod referral;
 mod register;
 
+pub use grid::{MAX_VISIT_PHOTOS, SiteVisit, with_the_grid};
 pub use referral::{Referral, ReferralKind, ReferralOutcome, ReferralPolicy};
 pub use register::{PriorCase, PriorMatters, Registration};
 
@@ -200,6 +202,20 @@ pub enum Command {
         outcome: ReferralOutcome,
         note: String,
     },
+    /// 网格员走访: notes and the ids of photos the server stored with the visit.
+    RecordSiteVisit {
+        notes: String,
+        #[serde(default)]
+        photos: Vec<uuid::Uuid>,
+    },
+    /// 就地化解 by the grid worker.
+    ResolveOnSpot {
+        note: String,
+    },
+    /// 上报乡镇（街道）: what the grid cannot resolve goes to the township's queue.
+    EscalateToTownship {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -240,6 +256,9 @@ impl Command {
             Command::RevealPersonalData { .. } => "reveal_personal_data",
             Command::Refer { .. } => "refer",
             Command::RecordReferralOutcome { .. } => "record_referral_outcome",
+            Command::RecordSiteVisit { .. } => "record_site_visit",
+            Command::ResolveOnSpot { .. } => "resolve_on_spot",
+            Command::EscalateToTownship { .. } => "escalate_to_township",
         }
     }
 }
@@ -408,6 +427,22 @@ pub enum Event {
         outcome: ReferralOutcome,
         note: String,
     },
+    /// The matter lies in this grid (placed at registration by its coordinates or address).
+    GridAssigned {
+        grid: String,
+        basis: crate::grid::GridBasis,
+    },
+    SiteVisited {
+        notes: String,
+        photos: Vec<uuid::Uuid>,
+    },
+    ResolvedOnSpot {
+        note: String,
+    },
+    EscalatedToTownship {
+        to_unit: String,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -448,6 +483,10 @@ impl Event {
             Event::LeaderAssigned { .. } => "leader_assigned",
             Event::Referred { .. } => "referred",
             Event::ReferralConcluded { .. } => "referral_concluded",
+            Event::GridAssigned { .. } => "grid_assigned",
+            Event::SiteVisited { .. } => "site_visited",
+            Event::ResolvedOnSpot { .. } => "resolved_on_spot",
+            Event::EscalatedToTownship { .. } => "escalated_to_township",
         }
     }
 
@@ -463,6 +502,8 @@ impl Event {
                 | Event::SupervisionEscalated { .. }
                 | Event::SupervisionPublished
                 | Event::LeaderAssigned { .. }
+                | Event::GridAssigned { .. }
+                | Event::SiteVisited { .. }
         )
     }
 
@@ -509,6 +550,10 @@ impl Event {
             Event::LeaderAssigned { .. } => "领导包案",
             Event::Referred { kind, .. } => kind.action_zh(),
             Event::ReferralConcluded { outcome, .. } => outcome.zh(),
+            Event::GridAssigned { .. } => "落入网格",
+            Event::SiteVisited { .. } => "网格员走访",
+            Event::ResolvedOnSpot { .. } => "就地化解",
+            Event::EscalatedToTownship { .. } => "上报乡镇（街道）",
         }
     }
 }
@@ -562,6 +607,10 @@ impl Event {
                 ReferralKind::Court => "Steered to the courts",
             },
             Event::ReferralConcluded { outcome, .. } => outcome.en(),
+            Event::GridAssigned { .. } => "Placed in a grid",
+            Event::SiteVisited { .. } => "Site visit by the grid worker",
+            Event::ResolvedOnSpot { .. } => "Resolved on the spot",
+            Event::EscalatedToTownship { .. } => "Escalated to the township",
         }
     }
 }
@@ -644,6 +693,14 @@ pub struct CaseState {
     /// 多元化解 referrals, oldest first; only the last may be open.
     #[serde(default)]
     pub referrals: Vec<Referral>,
+    /// The grid the matter lies in (网格), if any.
+    #[serde(default)]
+    pub grid: Option<String>,
+    #[serde(default)]
+    pub visits: Vec<SiteVisit>,
+    /// 就地化解: when the grid worker resolved it on the spot.
+    #[serde(default)]
+    pub resolved_on_spot_at: Option<DateTime<Utc>>,
 }
 
 /// A leader in personal charge of a case (领导包案).
@@ -755,6 +812,9 @@ impl CaseState {
             supervisions: Vec::new(),
             leader: None,
             referrals: Vec::new(),
+            grid: None,
+            visits: Vec::new(),
+            resolved_on_spot_at: None,
             reg,
         }
     }
@@ -1041,6 +1101,10 @@ pub fn apply(
         Event::ReferralConcluded { outcome, note } => {
             referral::apply_concluded(&mut s, *outcome, note, at)
         }
+        Event::GridAssigned { .. }
+        | Event::SiteVisited { .. }
+        | Event::ResolvedOnSpot { .. }
+        | Event::EscalatedToTownship { .. } => grid::apply(&mut s, event, at),
     }
     Some(s)
 }
@@ -1110,6 +1174,12 @@ pub fn decide(
         (Some(s), cmd @ (Command::Refer { .. } | Command::RecordReferralOutcome { .. })) => {
             referral::decide(s, cmd, ctx)
         }
+        (
+            Some(s),
+            cmd @ (Command::RecordSiteVisit { .. }
+            | Command::ResolveOnSpot { .. }
+            | Command::EscalateToTownship { .. }),
+        ) => grid::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }
