@@ -1691,3 +1691,8 @@ mod suggestions;
 // 13. 多元化解 referrals to mediation, arbitration or court (tests/referrals/).
 
 mod referrals;
+
+// ---------------------------------------------------------------------------------------------
+// 14. Grids: placement and the grid worker's commands (tests/grids/).
+
+mod grids;
