@@ -235,7 +235,7 @@ pub async fn save_grid(st: &AppState, req: GridRequest) -> ApiResult<GridRecord>
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/grids", tag = "admin", request_body = GridRequest, responses((status = 200, body = GridView, description = "The grid as saved"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn save(
+pub(crate) async fn save(
     State(st): State<AppState>,
     staff: Staff,
     RawBody(body): RawBody,
@@ -247,7 +247,7 @@ async fn save(
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/grids", tag = "admin", responses((status = 200, body = Vec<GridView>, description = "Every grid with its workers"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn list(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<GridView>>> {
+pub(crate) async fn list(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<GridView>>> {
     require_admin(&staff)?;
     let mut out = Vec::new();
     for g in st.store.grids().await? {
@@ -282,7 +282,7 @@ pub async fn assign_workers(st: &AppState, grid: &str, usernames: &[String]) -> 
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/grids/{id}/workers", tag = "admin", params(("id" = String, Path, description = "Grid id")), request_body = WorkersRequest, responses((status = 204, description = "Workers set"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn set_workers(
+pub(crate) async fn set_workers(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
@@ -295,7 +295,7 @@ async fn set_workers(
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/rates", tag = "admin", params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default: the 1st of this month)"), ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default: today)")), responses((status = 200, body = GridRateReport, description = "就地化解率 per grid"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn rates(
+pub(crate) async fn rates(
     State(st): State<AppState>,
     staff: Staff,
     Query(q): Query<RateQuery>,

@@ -1,6 +1,7 @@
 //! Grids (网格) and grid workers (网格员): placing a new matter in its grid, the grid worker's
 //! own case access, the administrators' grid API, the mobile grid pages and 就地化解率.
 
+pub mod admin;
 pub mod api;
 pub mod photos;
 pub mod rate;

@@ -33,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/grid/cases/{id}/resolve", post(resolve))
         .route("/staff/grid/cases/{id}/escalate", post(escalate))
         .route("/staff/grid/photos/{id}", get(photo))
+        .route(
+            "/staff/admin/grids",
+            get(super::admin::overview).post(super::admin::save),
+        )
+        .route("/staff/admin/grids/workers", post(super::admin::workers))
 }
 
 pub struct Row {

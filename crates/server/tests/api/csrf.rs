@@ -547,6 +547,28 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
             200,
             true,
         ),
+        route(
+            Some("admin"),
+            "/staff/admin/grids",
+            form(&[
+                ("id", "songlin-01"),
+                ("name", "松林社区第一网格"),
+                ("region", "990102002001"),
+                ("lat", "31.5"),
+                ("lng", "114.5"),
+                ("rings", "1"),
+                ("keywords", "松林小区, 松林路"),
+            ]),
+            303,
+            true,
+        ),
+        route(
+            Some("admin"),
+            "/staff/admin/grids/workers",
+            form(&[("grid", "cuihu-01"), ("usernames", "")]),
+            303,
+            true,
+        ),
     ]
 }
 

@@ -524,3 +524,94 @@ async fn resolve_and_escalate(app: &TestApp) {
     );
 }
 both!(resolve_and_escalate);
+
+async fn admin_draws_grids_on_the_web(app: &TestApp) {
+    let c = app.web_client(Some("admin")).await;
+    let post = |fields: Vec<(&'static str, &'static str)>, path: &'static str| {
+        let c = c.clone();
+        async move {
+            let r = c
+                .post(format!("{}{path}", app.base))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (s, r.text().await.unwrap())
+        }
+    };
+    let (s, _) = post(
+        vec![
+            ("id", "cuihu-02"),
+            ("name", "翠湖社区第二网格"),
+            ("region", "990102001001"),
+            ("lat", "30.6"),
+            ("lng", "114.4"),
+            ("rings", "1"),
+            ("keywords", "翠湖苑，湖滨路"),
+        ],
+        "/staff/admin/grids",
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = post(
+        vec![("grid", "cuihu-02"), ("usernames", "grid.cuihu")],
+        "/staff/admin/grids/workers",
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, html) = page(&c, app, "/staff/admin/grids").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("翠湖社区第二网格")
+            && html.contains("翠湖苑、湖滨路")
+            && html.contains("grid.cuihu"),
+        "{html}"
+    );
+    for (fields, path, code) in [
+        (
+            vec![
+                ("id", "x-1"),
+                ("name", "坏网格"),
+                ("region", "990102001001"),
+                ("lat", "abc"),
+                ("lng", "1"),
+            ],
+            "/staff/admin/grids",
+            400,
+        ),
+        (
+            vec![
+                ("id", "x-2"),
+                ("name", "坏网格"),
+                ("region", "990102001001"),
+                ("lat", "30.6"),
+                ("lng", "114.4"),
+                ("rings", "0"),
+            ],
+            "/staff/admin/grids",
+            400,
+        ),
+        (
+            vec![("grid", "cuihu-02"), ("usernames", "coord.donghu")],
+            "/staff/admin/grids/workers",
+            400,
+        ),
+    ] {
+        let (s, html) = post(fields, path).await;
+        assert_eq!(s, code, "{html}");
+        assert!(html.contains("grid-admin-error"));
+    }
+    let admin = app.login("admin").await;
+    let (_, list) = app.get("/api/v1/admin/grids", Some(&admin)).await;
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "only the good grid: {list}"
+    );
+    assert_eq!(list[0]["workers"], json!(["grid.cuihu"]));
+    // The grid is used at once.
+    let case = matter(app, Some((30.6, 114.4)), "990102001001", "某路").await;
+    assert_eq!(case["grid"], "cuihu-02");
+}
+both!(admin_draws_grids_on_the_web);

@@ -1057,6 +1057,27 @@ pub fn rows() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/staff/admin/grids",
+            "/staff/admin/grids",
+            NoBody,
+            "L L 403 403 403 403 403 403 403 200 403",
+        ),
+        row(
+            "POST",
+            "/staff/admin/grids",
+            "/staff/admin/grids",
+            Form("id="),
+            "L L 403 403 403 403 403 403 403 v400 403",
+        ),
+        row(
+            "POST",
+            "/staff/admin/grids/workers",
+            "/staff/admin/grids/workers",
+            Form("grid=cuihu-01&usernames=grid.cuihu"),
+            "L L 403 403 403 403 403 403 403 303 403",
+        ),
+        row(
+            "GET",
             "/staff/grid/photos/{id}",
             "/staff/grid/photos/0196f0d4-0000-7000-8000-000000000001",
             NoBody,
