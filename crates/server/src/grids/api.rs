@@ -247,7 +247,10 @@ pub(crate) async fn save(
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/grids", tag = "admin", responses((status = 200, body = Vec<GridView>, description = "Every grid with its workers"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub(crate) async fn list(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<GridView>>> {
+pub(crate) async fn list(
+    State(st): State<AppState>,
+    staff: Staff,
+) -> ApiResult<Json<Vec<GridView>>> {
     require_admin(&staff)?;
     let mut out = Vec::new();
     for g in st.store.grids().await? {

@@ -125,3 +125,26 @@ pub async fn may_see_photos(st: &AppState, actor: &Actor, case: &CaseState) -> A
     }
     Ok(access::can_view(actor, case, &st.directory()))
 }
+
+/// The demo grid (`minsheng demo`): 翠湖社区's first grid, served by `grid.cuihu`, drawn before
+/// the demo cases so those about 翠湖苑 are placed in it.
+pub async fn seed_demo(st: &AppState) -> ApiResult<()> {
+    api::save_grid(
+        st,
+        api::GridRequest {
+            id: "cuihu-01".into(),
+            name: "翠湖社区第一网格".into(),
+            region: "990102001001".into(),
+            h3_cells: Vec::new(),
+            center: Some(api::Point {
+                lat: 30.5,
+                lng: 114.3,
+            }),
+            rings: 3,
+            polygon: None,
+            keywords: vec!["翠湖苑".into()],
+        },
+    )
+    .await?;
+    api::assign_workers(st, "cuihu-01", &["grid.cuihu".into()]).await
+}

@@ -615,3 +615,68 @@ async fn admin_draws_grids_on_the_web(app: &TestApp) {
     assert_eq!(case["grid"], "cuihu-02");
 }
 both!(admin_draws_grids_on_the_web);
+
+/// A real 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x64, 0x60, 0xf8, 0x5f,
+    0x0f, 0x00, 0x02, 0x87, 0x01, 0x80, 0xeb, 0x47, 0xba, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The grid worker's pages on a 375 px phone: sign in, the list, a matter, a visit with a photo
+/// chosen in the file input (sent as a browser sends a multipart form, token in the body),
+/// then resolving it on the spot; no page scrolls sideways.
+async fn grid_pages_on_a_phone(app: &TestApp) {
+    grids(app).await;
+    let case = matter(app, Some(CUIHU), "990102001001", "翠湖苑3栋").await;
+    let number = case["number"].as_str().unwrap().to_string();
+    let photo = app.dir.join("site.png");
+    std::fs::write(&photo, PNG).unwrap();
+    let b = crate::browser::Browser::start(app, "grid").await;
+    b.c.set_window_size(375, 800).await.expect("resize");
+    b.sign_in("grid.cuihu").await;
+    b.goto("/staff/grid").await;
+    b.find("#grid-cases").await;
+    assert!(b.fits_narrow_screen().await, "the list fits 375 px");
+    b.submit(&format!("a[href='/staff/grid/cases/{number}']"))
+        .await;
+    b.find("#action-visit").await;
+    assert!(b.fits_narrow_screen().await, "the matter fits 375 px");
+    b.fill("#visit-notes", "现场查看，电梯停运属实").await;
+    b.find("#visit-photo")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .expect("choose the photo");
+    b.submit("#action-visit button[type=submit]").await;
+    assert!(b.text("#grid-notice").await.contains("走访已记录"));
+    // Thumbnails load lazily: bring the first into view and wait for it.
+    b.js("document.querySelector('#visits img.thumb').scrollIntoView(); return true;")
+        .await;
+    let mut loaded = Value::Bool(false);
+    for _ in 0..100 {
+        loaded = b
+            .js("const i = document.querySelector('#visits img.thumb'); return !!i && i.complete && i.naturalWidth === 1;")
+            .await;
+        if loaded == Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        loaded,
+        Value::Bool(true),
+        "the photo is shown from its protected URL"
+    );
+    assert!(b.fits_narrow_screen().await);
+    b.click("#action-resolve summary").await;
+    b.fill("#resolve-note", "协调物业当场修复").await;
+    b.submit("#action-resolve button[type=submit]").await;
+    assert_eq!(b.text("#grid-status").await, "已办结");
+    assert!(b.fits_narrow_screen().await);
+    b.shot("grid-375").await;
+    b.close().await;
+}
+both!(grid_pages_on_a_phone);
