@@ -267,3 +267,46 @@ proptest! {
         prop_assert_eq!(c.replayed(), c.state);
     }
 }
+
+/// A mediation agreement answers the matter for 按期答复率 like a settlement: on time before the
+/// handling deadline, late after it; a failed mediation answers nothing.
+#[test]
+fn agreement_counts_as_the_handling_answer() {
+    use minsheng_core::kpi::{self, CaseLinks, Metric};
+    let on_time = |c: &Case| {
+        let f = kpi::derive(
+            ID,
+            c.log.iter().map(|(t, _, e)| (*t, e)),
+            &CaseLinks::default(),
+            &c.policy,
+            &WORLD.cal,
+            t("2026-09-30 10:00"),
+        )
+        .expect("facts");
+        (
+            f.tallies
+                .iter()
+                .find(|x| x.metric == Metric::OnTimeAnswer)
+                .map(|x| x.hit),
+            f.settled,
+        )
+    };
+    for (when, hit) in [("2026-03-20 10:00", true), ("2026-06-20 10:00", false)] {
+        let mut c = handling_at("2026-03-02 10:00");
+        c.ok(
+            &handler(TOWN),
+            "2026-03-03 10:00",
+            refer(K::PeopleMediation),
+        );
+        c.ok(&handler(TOWN), when, outcome(O::MediationAgreement));
+        assert_eq!(on_time(&c), (Some(Some(hit)), true), "{when}");
+    }
+    let mut c = handling_at("2026-03-02 10:00");
+    c.ok(
+        &handler(TOWN),
+        "2026-03-03 10:00",
+        refer(K::PeopleMediation),
+    );
+    c.ok(&handler(TOWN), "2026-03-20 10:00", outcome(O::Failed));
+    assert!(!on_time(&c).1, "a failed mediation is no answer");
+}
