@@ -40,6 +40,9 @@ pub async fn fill(st: &AppState, cases: usize, seed: u64) -> anyhow::Result<()> 
     demo::seed_articles(st)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    minsheng_server::grids::seed_demo(st)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sg = demo::seed_suggestions(st)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

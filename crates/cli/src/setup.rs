@@ -77,7 +77,8 @@ impl StoreArgs {
             calendar,
             directory,
             PasswordParams::default(),
-        ))
+        )
+        .with_photo_dir(self.data.join("grid-photos")))
     }
 }
 

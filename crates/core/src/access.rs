@@ -28,17 +28,20 @@ pub enum Role {
     Citizen,
     /// Integrations (Open311, 12345 exchange) and background jobs.
     System,
+    /// 网格员: works the matters of their grid(s) only (`grid_worker_may_view`).
+    GridWorker,
 }
 
 impl Role {
     /// The roles a staff account may hold (what user administration offers).
-    pub const STAFF: [Role; 6] = [
+    pub const STAFF: [Role; 7] = [
         Role::Intake,
         Role::Coordinator,
         Role::Handler,
         Role::Supervisor,
         Role::Analyst,
         Role::Admin,
+        Role::GridWorker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Role {
             Role::Analyst => "analyst",
             Role::Citizen => "citizen",
             Role::System => "system",
+            Role::GridWorker => "grid_worker",
         }
     }
 
@@ -62,6 +66,7 @@ impl Role {
             "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
             "analyst" => Some(Role::Analyst),
+            "grid_worker" => Some(Role::GridWorker),
             _ => None,
         }
     }
@@ -76,6 +81,7 @@ impl Role {
             Role::Analyst => "Analyst",
             Role::Citizen => "Citizen",
             Role::System => "System",
+            Role::GridWorker => "Grid worker",
         }
     }
 
@@ -89,6 +95,7 @@ impl Role {
             Role::Analyst => "统计分析员",
             Role::Citizen => "群众",
             Role::System => "系统",
+            Role::GridWorker => "网格员",
         }
     }
 }
@@ -167,8 +174,9 @@ pub fn can_view(actor: &Actor, case: &CaseState, dir: &Directory) -> bool {
                     .is_ok_and(|u| dir.is_within(&case.location.region, &u.region))
         }
         Role::Handler => actor.unit.as_deref().is_some_and(involved),
-        // Analysts read aggregates only: no case is ever theirs to open.
-        Role::Analyst | Role::Citizen | Role::System => false,
+        // Analysts read aggregates only: no case is ever theirs to open. Grid workers open
+        // cases only through the grid pages (`grid_worker_may_view`), never the staff ones.
+        Role::Analyst | Role::Citizen | Role::System | Role::GridWorker => false,
     }
 }
 
@@ -231,4 +239,17 @@ pub fn reads_cases(actor: &Actor) -> bool {
         actor.role,
         Role::Intake | Role::Coordinator | Role::Handler | Role::Supervisor | Role::Admin
     )
+}
+
+/// May a grid worker serving `grids` open this case on the grid pages? Only matters placed in
+/// one of their grids, and never an accusation (检举控告): a grid worker lives among the people
+/// accused and reported on, and Art. 30 keeps accusation material from reaching them.
+pub fn grid_worker_may_view(actor: &Actor, grids: &[String], case: &CaseState) -> bool {
+    actor.role == Role::GridWorker
+        && case.kind != CaseKind::Accusation
+        && case.accused_unit.is_none()
+        && case
+            .grid
+            .as_ref()
+            .is_some_and(|g| grids.iter().any(|x| x == g))
 }

@@ -89,6 +89,7 @@ str_enum!(
         Replied = "replied", "已答复", "Replied";
         Closed = "closed", "已办结", "Closed";
         Merged = "merged", "已并案办理", "Merged into another case";
+        Referred = "referred", "调解中", "In mediation";
     }
 );
 

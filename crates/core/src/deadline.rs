@@ -52,6 +52,8 @@ pub enum DeadlineKind {
     ReReviewDecision,
     /// Hotline reply, by tier.
     HotlineReply,
+    /// The body a matter was referred to (多元化解) concludes: fixed when referred.
+    Referral,
 }
 
 impl DeadlineKind {
@@ -66,6 +68,7 @@ impl DeadlineKind {
             DeadlineKind::ReReviewRequest => "申请复核期限",
             DeadlineKind::ReReviewDecision => "复核期限",
             DeadlineKind::HotlineReply => "工单办理时限",
+            DeadlineKind::Referral => "调解期限",
         }
     }
 
@@ -80,6 +83,7 @@ impl DeadlineKind {
             DeadlineKind::ReReviewRequest => "Re-review may be requested until",
             DeadlineKind::ReReviewDecision => "Re-review opinion due",
             DeadlineKind::HotlineReply => "Reply due",
+            DeadlineKind::Referral => "Mediation due",
         }
     }
 
@@ -97,6 +101,7 @@ impl DeadlineKind {
                 "《信访工作条例》第三十六条"
             }
             DeadlineKind::HotlineReply => "12345热线分级办理时限",
+            DeadlineKind::Referral => "《深圳经济特区矛盾纠纷多元化解条例》第二十五条",
         }
     }
 
@@ -265,6 +270,22 @@ pub fn due(
         DeadlineKind::HotlineReply => {
             compute(kind, hotline_period(s, p), 0, s.clock_started_at, cal)
         }
+        // Fixed in the event when the matter was referred: a later policy change does not move
+        // a deadline already given to the receiving body.
+        DeadlineKind::Referral => {
+            let r = s
+                .referrals
+                .last()
+                .filter(|r| r.is_open())
+                .ok_or_else(missing)?;
+            Ok(Due {
+                kind,
+                due: r.due_at(),
+                last_day: r.due,
+                provisional: false,
+                period: p.referral.period(r.kind).label_zh(),
+            })
+        }
     }
 }
 
@@ -283,6 +304,10 @@ pub fn active_kinds(s: &CaseState) -> Vec<DeadlineKind> {
             Flow::Hotline,
             Status::Registered | Status::Dispatched | Status::InProgress | Status::Returned,
         ) => vec![HotlineReply],
+        // The mediation runs against its own deadline; the handling clock keeps running.
+        (Flow::Petition, Status::Referred) if s.accepted_at.is_some() => vec![Referral, Handling],
+        (Flow::Petition, Status::Referred) => vec![Referral, Transfer],
+        (Flow::Hotline, Status::Referred) => vec![Referral, HotlineReply],
         _ => vec![],
     }
 }

@@ -9,6 +9,7 @@ pub mod case;
 pub mod deadline;
 pub mod error;
 pub mod event;
+pub mod grid;
 pub mod ids;
 pub mod knowledge;
 pub mod kpi;

@@ -465,6 +465,12 @@ pub struct PolicySet {
     /// How long records are kept (`minsheng purge`); national only, the defaults apply.
     #[serde(default)]
     pub retention: crate::retention::RetentionPolicy,
+    /// 多元化解 time limits; optional, the defaults apply.
+    #[serde(default)]
+    pub referral: crate::workflow::ReferralPolicy,
+    /// Grid size and limits; optional, the defaults apply.
+    #[serde(default)]
+    pub grid: crate::grid::GridPolicy,
 }
 
 impl PolicySet {
@@ -556,6 +562,8 @@ impl PolicySet {
         }
         self.alert.validate(scope)?;
         self.retention.validate(scope)?;
+        self.referral.validate(scope)?;
+        self.grid.validate(scope)?;
         self.suggestion.validate(scope)
     }
 

@@ -1686,3 +1686,13 @@ fn supervision_orders_and_reports() {
 // the scoreboard (tests/suggestions/).
 
 mod suggestions;
+
+// ---------------------------------------------------------------------------------------------
+// 13. 多元化解 referrals to mediation, arbitration or court (tests/referrals/).
+
+mod referrals;
+
+// ---------------------------------------------------------------------------------------------
+// 14. Grids: placement and the grid worker's commands (tests/grids/).
+
+mod grids;

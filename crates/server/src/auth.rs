@@ -150,6 +150,11 @@ impl FromRequestParts<AppState> for Staff {
         if user.role == Role::Analyst && !analyst_may_reach(&parts.method, path) {
             return Err(ApiError::Forbidden);
         }
+        if user.role == Role::GridWorker
+            && !crate::grids::grid_worker_may_reach(&parts.method, path)
+        {
+            return Err(ApiError::Forbidden);
+        }
         Ok(Staff {
             user,
             token_hash: hash,
@@ -177,6 +182,8 @@ pub fn analyst_may_reach(method: &Method, path: &str) -> bool {
         "/api/v1/units",
         "/api/v1/dispatch",
         "/api/v1/policy",
+        "/staff/grid/report",
+        "/api/v1/grids/rates",
     ];
     const SIGN_OUT: &[&str] = &["/staff/logout", "/api/v1/auth/logout"];
     let one_alert = |prefix: &str| {

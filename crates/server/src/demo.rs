@@ -438,6 +438,13 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         Role::Handler,
         Some("990103-zjj"),
     ),
+    // Serves the grids an administrator assigns (none at first: see README "Grids").
+    (
+        "grid.cuihu",
+        "翠湖社区网格员 黄网格",
+        Role::GridWorker,
+        None,
+    ),
 ];
 
 /// Creates the demo users (all with `DEMO_PASSWORD`).

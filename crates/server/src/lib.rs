@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod grids;
 pub mod kpi;
 pub mod open311;
 pub mod outbox;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(suggest::api::router())
         .merge(open311::router())
         .merge(alerts::api::router())
+        .merge(grids::api::router())
         .merge(web::router(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

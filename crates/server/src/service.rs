@@ -548,11 +548,12 @@ async fn decide_create(
 ) -> ApiResult<DecidedCase> {
     let rules = Rules::for_region(st, &registration.location.region);
     let policy = &rules.policy;
-    let events = workflow::decide(
+    let mut events = workflow::decide(
         None,
         &Command::Register(Box::new(registration)),
         &rules.context(st, actor, at),
     )?;
+    crate::grids::place(st, &mut events).await?;
     let case_id = uuid::Uuid::now_v7();
     let state = workflow::replay(case_id, events.iter().map(|e| (at, e)))
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
@@ -745,7 +746,8 @@ pub fn scope_for(st: &AppState, actor: &Actor) -> ApiResult<Scope> {
             }
         }
         // Analysts read aggregates (`stats_scope_for`), never case lists.
-        Role::Citizen | Role::Analyst => return Err(ApiError::Forbidden),
+        // Grid workers list their grids' matters on the grid pages only.
+        Role::Citizen | Role::Analyst | Role::GridWorker => return Err(ApiError::Forbidden),
         Role::Supervisor | Role::Admin | Role::System => Scope::All,
     })
 }
@@ -787,6 +789,13 @@ pub async fn list_visible(
 pub enum Availability {
     Open,
     Refused { zh: String, en: String },
+}
+
+/// Decides a command without writing: `Ok` when the workflow would accept it now.
+pub fn check(st: &AppState, actor: &Actor, case: &CaseState, command: &Command) -> ApiResult<()> {
+    let rules = Rules::for_region(st, &case.location.region);
+    workflow::decide(Some(case), command, &rules.context(st, actor, now()))?;
+    Ok(())
 }
 
 pub fn availability(

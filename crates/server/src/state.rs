@@ -30,6 +30,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Producers and deliverers of outside messages, and the delivery worker's settings.
     pub outbox: Arc<crate::outbox::Outbox>,
+    /// Where site-visit photos are kept (`grid-photos/` beside the database).
+    photo_dir: Arc<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             )),
             secure_cookies: false,
             outbox: Arc::new(crate::outbox::Outbox::default()),
+            photo_dir: Arc::new(std::env::temp_dir().join("minsheng-grid-photos")),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -71,6 +74,16 @@ impl AppState {
     pub fn with_outbox(mut self, outbox: crate::outbox::Outbox) -> Self {
         self.outbox = Arc::new(outbox);
         self
+    }
+
+    /// Keeps site-visit photos in this directory (the server's data directory's `grid-photos/`).
+    pub fn with_photo_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.photo_dir = Arc::new(dir);
+        self
+    }
+
+    pub fn photo_dir(&self) -> &std::path::Path {
+        &self.photo_dir
     }
 
     /// Marks every cookie `Secure` (the deployment is reached over HTTPS only).

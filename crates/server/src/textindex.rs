@@ -271,6 +271,6 @@ pub fn visibility(actor: &Actor, dir: &Directory) -> Visibility {
             }
         }
         Role::Supervisor | Role::Admin | Role::System => Visibility::All,
-        Role::Citizen | Role::Analyst => Visibility::Units(Vec::new()),
+        Role::Citizen | Role::Analyst | Role::GridWorker => Visibility::Units(Vec::new()),
     }
 }

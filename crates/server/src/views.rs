@@ -92,6 +92,10 @@ pub struct CaseView {
     pub emergency: Option<EmergencyService>,
     pub complex_approved: bool,
     pub reopen_count: u32,
+    /// 多元化解 referrals with their deadlines and outcomes, oldest first.
+    pub referrals: Vec<minsheng_core::workflow::Referral>,
+    /// The grid the matter lies in (网格), if any.
+    pub grid: Option<String>,
     pub version: u64,
 }
 
@@ -152,6 +156,8 @@ pub fn case_view(st: &AppState, actor: &Actor, s: &CaseState) -> CaseView {
         emergency: s.emergency,
         complex_approved: s.complex_approved,
         reopen_count: s.reopen_count,
+        referrals: s.referrals.clone(),
+        grid: s.grid.clone(),
         version: s.version,
     }
 }

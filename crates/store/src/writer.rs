@@ -391,6 +391,7 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
         }
     })?;
     insert_units(tx, op.case_id, &state.units_involved).await?;
+    crate::grids::project(tx, op.case_id, &state).await?;
     if let Some(k) = &op.kpi {
         if let Some(earlier) = k.links.repeat_of {
             kpi_write::record_repeat(tx, op.case_id, earlier).await?;
@@ -480,6 +481,7 @@ async fn append(
         return Err(StoreError::Conflict);
     }
     insert_units(tx, a.case_id, &s.units_involved).await?;
+    crate::grids::project(tx, a.case_id, s).await?;
     if let Some(k) = &a.kpi {
         kpi_write::apply(tx, a.case_id, s.version, k, false).await?;
     }

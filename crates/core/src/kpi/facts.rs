@@ -335,6 +335,19 @@ impl Deriver<'_> {
             (S::Handling, Event::OpinionIssued(_) | Event::Settled { .. }) => {
                 self.meet(Metric::OnTimeAnswer, before, at);
             }
+            // An agreement reached in a referred mediation (多元化解) ends the handling like a
+            // settlement (Art. 33): it answers on time if reached before the handling deadline.
+            (S::Referred, Event::ReferralConcluded { outcome, .. })
+                if outcome.is_agreement()
+                    && before.flow == Flow::Petition
+                    && before.accepted_at.is_some() =>
+            {
+                self.meet(Metric::OnTimeAnswer, before, at);
+                if self.handling_answer.is_none() {
+                    self.handling_answer = Some((before.current_unit.clone(), at, true));
+                }
+                self.first_answer.get_or_insert(at);
+            }
             (S::UnderReview, Event::ReviewDecided { .. })
             | (S::UnderReReview, Event::ReReviewDecided { .. }) => {
                 self.meet(Metric::OnTimeReview, before, at);

@@ -1395,6 +1395,6 @@ pub fn can_view(actor: &Actor, s: &SuggestionState, dir: &Directory) -> bool {
         }),
         Role::Handler => actor.unit.as_deref().is_some_and(|u| s.unit(u).is_some()),
         // Analysts read the scoreboard, never a suggestion and its suggester.
-        Role::Analyst | Role::Citizen | Role::System => false,
+        Role::Analyst | Role::Citizen | Role::System | Role::GridWorker => false,
     }
 }

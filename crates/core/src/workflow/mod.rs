@@ -2,11 +2,15 @@
 //! `apply(state, event) -> state`, both pure. One file per flow holds the rules a reader who
 //! knows the regulation can check line by line.
 
+mod grid;
 mod hotline;
 mod oversight;
 mod petition;
+mod referral;
 mod register;
 
+pub use grid::{MAX_VISIT_PHOTOS, SiteVisit, with_the_grid};
+pub use referral::{Referral, ReferralKind, ReferralOutcome, ReferralPolicy};
 pub use register::{PriorCase, PriorMatters, Registration};
 
 use crate::access::Actor;
@@ -186,6 +190,32 @@ pub enum Command {
         field: String,
         purpose: String,
     },
+    /// 多元化解: refer the matter to mediation, arbitration or a court (see `referral.rs`).
+    Refer {
+        kind: ReferralKind,
+        body: String,
+        #[serde(default)]
+        note: String,
+    },
+    /// How the open referral ended.
+    RecordReferralOutcome {
+        outcome: ReferralOutcome,
+        note: String,
+    },
+    /// 网格员走访: notes and the ids of photos the server stored with the visit.
+    RecordSiteVisit {
+        notes: String,
+        #[serde(default)]
+        photos: Vec<uuid::Uuid>,
+    },
+    /// 就地化解 by the grid worker.
+    ResolveOnSpot {
+        note: String,
+    },
+    /// 上报乡镇（街道）: what the grid cannot resolve goes to the township's queue.
+    EscalateToTownship {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -224,6 +254,11 @@ impl Command {
             Command::PublishSupervision => "publish_supervision",
             Command::AssignLeader { .. } => "assign_leader",
             Command::RevealPersonalData { .. } => "reveal_personal_data",
+            Command::Refer { .. } => "refer",
+            Command::RecordReferralOutcome { .. } => "record_referral_outcome",
+            Command::RecordSiteVisit { .. } => "record_site_visit",
+            Command::ResolveOnSpot { .. } => "resolve_on_spot",
+            Command::EscalateToTownship { .. } => "escalate_to_township",
         }
     }
 }
@@ -381,6 +416,33 @@ pub enum Event {
         leader: String,
         post: String,
     },
+    /// Referred to `body`; `due` is the last day (China time) of the policy period.
+    Referred {
+        kind: ReferralKind,
+        body: String,
+        note: String,
+        due: chrono::NaiveDate,
+    },
+    ReferralConcluded {
+        outcome: ReferralOutcome,
+        note: String,
+    },
+    /// The matter lies in this grid (placed at registration by its coordinates or address).
+    GridAssigned {
+        grid: String,
+        basis: crate::grid::GridBasis,
+    },
+    SiteVisited {
+        notes: String,
+        photos: Vec<uuid::Uuid>,
+    },
+    ResolvedOnSpot {
+        note: String,
+    },
+    EscalatedToTownship {
+        to_unit: String,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -419,6 +481,12 @@ impl Event {
             Event::SupervisionEscalated { .. } => "supervision_escalated",
             Event::SupervisionPublished => "supervision_published",
             Event::LeaderAssigned { .. } => "leader_assigned",
+            Event::Referred { .. } => "referred",
+            Event::ReferralConcluded { .. } => "referral_concluded",
+            Event::GridAssigned { .. } => "grid_assigned",
+            Event::SiteVisited { .. } => "site_visited",
+            Event::ResolvedOnSpot { .. } => "resolved_on_spot",
+            Event::EscalatedToTownship { .. } => "escalated_to_township",
         }
     }
 
@@ -434,6 +502,8 @@ impl Event {
                 | Event::SupervisionEscalated { .. }
                 | Event::SupervisionPublished
                 | Event::LeaderAssigned { .. }
+                | Event::GridAssigned { .. }
+                | Event::SiteVisited { .. }
         )
     }
 
@@ -478,6 +548,12 @@ impl Event {
             Event::SupervisionEscalated { .. } => "督办升级",
             Event::SupervisionPublished => "督办公开",
             Event::LeaderAssigned { .. } => "领导包案",
+            Event::Referred { kind, .. } => kind.action_zh(),
+            Event::ReferralConcluded { outcome, .. } => outcome.zh(),
+            Event::GridAssigned { .. } => "落入网格",
+            Event::SiteVisited { .. } => "网格员走访",
+            Event::ResolvedOnSpot { .. } => "就地化解",
+            Event::EscalatedToTownship { .. } => "上报乡镇（街道）",
         }
     }
 }
@@ -524,6 +600,17 @@ impl Event {
             Event::SupervisionEscalated { .. } => "Supervision escalated",
             Event::SupervisionPublished => "Supervision record made public",
             Event::LeaderAssigned { .. } => "Leader took charge",
+            Event::Referred { kind, .. } => match kind {
+                ReferralKind::PeopleMediation => "Referred to people's mediation",
+                ReferralKind::AdministrativeMediation => "Referred to administrative mediation",
+                ReferralKind::Arbitration => "Steered to arbitration",
+                ReferralKind::Court => "Steered to the courts",
+            },
+            Event::ReferralConcluded { outcome, .. } => outcome.en(),
+            Event::GridAssigned { .. } => "Placed in a grid",
+            Event::SiteVisited { .. } => "Site visit by the grid worker",
+            Event::ResolvedOnSpot { .. } => "Resolved on the spot",
+            Event::EscalatedToTownship { .. } => "Escalated to the township",
         }
     }
 }
@@ -603,6 +690,17 @@ pub struct CaseState {
     /// 领导包案: the leader in personal charge, if any.
     #[serde(default)]
     pub leader: Option<LeaderCase>,
+    /// 多元化解 referrals, oldest first; only the last may be open.
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
+    /// The grid the matter lies in (网格), if any.
+    #[serde(default)]
+    pub grid: Option<String>,
+    #[serde(default)]
+    pub visits: Vec<SiteVisit>,
+    /// 就地化解: when the grid worker resolved it on the spot.
+    #[serde(default)]
+    pub resolved_on_spot_at: Option<DateTime<Utc>>,
 }
 
 /// A leader in personal charge of a case (领导包案).
@@ -713,6 +811,10 @@ impl CaseState {
             duplicates: Vec::new(),
             supervisions: Vec::new(),
             leader: None,
+            referrals: Vec::new(),
+            grid: None,
+            visits: Vec::new(),
+            resolved_on_spot_at: None,
             reg,
         }
     }
@@ -990,6 +1092,19 @@ pub fn apply(
                 at,
             });
         }
+        Event::Referred {
+            kind,
+            body,
+            note,
+            due,
+        } => referral::apply_referred(&mut s, *kind, body, note, *due, at),
+        Event::ReferralConcluded { outcome, note } => {
+            referral::apply_concluded(&mut s, *outcome, note, at)
+        }
+        Event::GridAssigned { .. }
+        | Event::SiteVisited { .. }
+        | Event::ResolvedOnSpot { .. }
+        | Event::EscalatedToTownship { .. } => grid::apply(&mut s, event, at),
     }
     Some(s)
 }
@@ -1056,6 +1171,15 @@ pub fn decide(
             | Command::PublishSupervision
             | Command::AssignLeader { .. }),
         ) => oversight::decide(s, cmd, ctx),
+        (Some(s), cmd @ (Command::Refer { .. } | Command::RecordReferralOutcome { .. })) => {
+            referral::decide(s, cmd, ctx)
+        }
+        (
+            Some(s),
+            cmd @ (Command::RecordSiteVisit { .. }
+            | Command::ResolveOnSpot { .. }
+            | Command::EscalateToTownship { .. }),
+        ) => grid::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }

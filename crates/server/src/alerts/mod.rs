@@ -53,7 +53,8 @@ pub fn visible(actor: &Actor, rec: &AlertRecord, dir: &Directory) -> bool {
                     .is_some_and(|(u, r)| dir.is_within(r, &u.region))
         }
         Role::Handler => own_unit,
-        Role::Citizen => false,
+        // Grid workers see matters of their grid on the grid pages, not early-warning alerts.
+        Role::Citizen | Role::GridWorker => false,
     }
 }
 

@@ -57,8 +57,8 @@ pub async fn add_user(st: &AppState, req: NewUserRequest) -> ApiResult<minsheng_
     if matches!(req.role, Role::Citizen | Role::System) {
         return Err(ApiError::bad(
             "invalid_role",
-            "角色只能是 intake、coordinator、handler、supervisor、analyst 或 admin",
-            "role must be intake, coordinator, handler, supervisor, analyst or admin",
+            "角色只能是 intake、coordinator、handler、supervisor、analyst、admin 或 grid_worker",
+            "role must be intake, coordinator, handler, supervisor, analyst, admin or grid_worker",
         ));
     }
     // An analyst reads province-wide aggregates and never belongs to a unit: a unit would make

@@ -35,6 +35,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::suggest::api::track, crate::suggest::api::handoff, crate::suggest::api::withdraw,
         crate::suggest::api::published, crate::suggest::api::request_code,
         crate::suggest::api::add_support,
+        crate::grids::api::save, crate::grids::api::list, crate::grids::api::set_workers,
+        crate::grids::api::rates,
     ),
     modifiers(&Security, &ClientErrors),
     tags((name = "cases", description = "Case intake, workflow and timeline (staff)"),

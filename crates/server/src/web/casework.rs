@@ -257,6 +257,25 @@ fn probes(policy_rating: &str) -> Vec<(&'static str, &'static str, &'static str,
             "Report on supervision",
             Command::AnswerSupervision { response: p() },
         ),
+        (
+            "refer",
+            "转调解 / 仲裁 / 诉讼",
+            "Refer to mediation, arbitration or court",
+            Command::Refer {
+                kind: minsheng_core::workflow::ReferralKind::PeopleMediation,
+                body: p(),
+                note: String::new(),
+            },
+        ),
+        (
+            "record_referral_outcome",
+            "记录调解结果",
+            "Record the referral's outcome",
+            Command::RecordReferralOutcome {
+                outcome: minsheng_core::workflow::ReferralOutcome::Failed,
+                note: p(),
+            },
+        ),
     ]
 }
 
@@ -294,7 +313,7 @@ fn event_detail(dir: &minsheng_core::region::Directory, event: &serde_json::Valu
     }
     for k in [
         "reason", "notice", "note", "opinion", "guidance", "answer", "content", "summary",
-        "purpose", "field",
+        "purpose", "field", "body",
     ] {
         if let Some(s) = event.get(k).and_then(|v| v.as_str())
             && !s.is_empty()
@@ -304,6 +323,9 @@ fn event_detail(dir: &minsheng_core::region::Directory, event: &serde_json::Valu
     }
     if let Some(d) = event.get("days").and_then(|v| v.as_u64()) {
         parts.push(format!("{d}d"));
+    }
+    if let Some(d) = event.get("due").and_then(|v| v.as_str()) {
+        parts.push(format!("≤ {d}"));
     }
     parts.join(" · ")
 }

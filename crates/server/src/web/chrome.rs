@@ -71,6 +71,10 @@ impl StaffBar {
         minsheng_core::access::can_read_statistics(&self.actor())
     }
 
+    pub fn is_grid_worker(&self) -> bool {
+        self.role == Role::GridWorker
+    }
+
     pub fn is_analyst(&self) -> bool {
         self.role == Role::Analyst
     }

@@ -74,6 +74,21 @@ async fn submitted_token(req: Request) -> Result<(Request, Option<String>), ApiE
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart && header_token.is_none() {
+        // A file upload form (site-visit photos) carries the token as its first field; the
+        // body is handed on unchanged and the handler ignores the field.
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::grids::photos::MAX_UPLOAD_BYTES)
+            .await
+            .map_err(|_| ApiError::TooLarge)?;
+        let token = multipart_token(&bytes);
+        return Ok((Request::from_parts(parts, Body::from(bytes)), token));
+    }
     if !is_form {
         return Ok((req, header_token));
     }
@@ -86,6 +101,21 @@ async fn submitted_token(req: Request) -> Result<(Request, Option<String>), ApiE
         Request::from_parts(parts, Body::from(rest)),
         header_token.or(field_token),
     ))
+}
+
+/// The `csrf_token` field of a multipart body: the part named so, up to the next boundary.
+fn multipart_token(body: &[u8]) -> Option<String> {
+    let marker = format!("name=\"{}\"", csrf::FIELD);
+    let at = find(body, marker.as_bytes())?;
+    let rest = &body[at..];
+    let start = find(rest, b"\r\n\r\n")? + 4;
+    let len = find(&rest[start..], b"\r\n")?;
+    let value = std::str::from_utf8(&rest[start..start + len]).ok()?.trim();
+    (value.len() <= 128).then(|| value.to_string())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Splits the `csrf_token` field off a form body: the other fields as sent, and its value.

@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/staff/admin/users/active", post(admin::set_user_active))
         .route("/staff/admin/units", post(admin::add_unit))
         .route("/staff/admin/dispatch", post(admin::set_dispatch))
+        .merge(crate::grids::web::router())
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 

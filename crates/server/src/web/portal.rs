@@ -287,6 +287,10 @@ fn explain(s: Status) -> (&'static str, &'static str) {
             "已转交有权处理的单位，该单位将告知是否受理。",
             "It has been sent to the competent unit, which will tell you whether it is accepted.",
         ),
+        Referred => (
+            "该事项已转调解组织调解，调解结果将记录在下方。",
+            "The matter has been referred to mediation; its outcome will be recorded below.",
+        ),
         Handling | InProgress => (
             "已受理，承办单位正在办理，会在期限内给您答复。",
             "Accepted: the unit is handling it and will answer you within the time limit.",

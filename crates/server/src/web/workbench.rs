@@ -156,6 +156,9 @@ pub async fn queue(
     Query(p): Query<QueueParams>,
 ) -> Response {
     let c = ws.c.clone();
+    if ws.staff.user.role == minsheng_core::access::Role::GridWorker {
+        return Redirect::to("/staff/grid").into_response();
+    }
     if !minsheng_core::access::reads_cases(&ws.staff.actor()) {
         // The analyst has no queue: its workbench is the dashboard.
         return Redirect::to("/staff/dashboard").into_response();

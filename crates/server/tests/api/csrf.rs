@@ -232,6 +232,7 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
         f
     };
     let track = |code: &str, last4: &str| form(&[("query_code", code), ("phone_last4", last4)]);
+    let (grid_a, grid_b) = grid_cases(app).await;
 
     vec![
         // The citizen portal.
@@ -516,8 +517,121 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
             200,
             true,
         ),
+        route(
+            Some("grid.cuihu"),
+            format!("/staff/grid/cases/{grid_a}/resolve"),
+            form(&[("note", "当场协调物业修复")]),
+            200,
+            true,
+        ),
+        route(
+            Some("grid.cuihu"),
+            format!("/staff/grid/cases/{grid_b}/escalate"),
+            form(&[("reason", "网格无法化解，上报街道")]),
+            200,
+            true,
+        ),
+        route(
+            Some("admin"),
+            "/staff/admin/grids",
+            form(&[
+                ("id", "songlin-01"),
+                ("name", "松林社区第一网格"),
+                ("region", "990102002001"),
+                ("lat", "31.5"),
+                ("lng", "114.5"),
+                ("rings", "1"),
+                ("keywords", "松林小区, 松林路"),
+            ]),
+            303,
+            true,
+        ),
+        route(
+            Some("admin"),
+            "/staff/admin/grids/workers",
+            form(&[("grid", "cuihu-01"), ("usernames", "")]),
+            303,
+            true,
+        ),
     ]
 }
+
+/// A grid for 翠湖苑 served by grid.cuihu, and two matters in it; returns their numbers.
+async fn grid_cases(app: &TestApp) -> (String, String) {
+    let admin = app.login("admin").await;
+    let (s, b) = app
+        .post(
+            "/api/v1/admin/grids",
+            Some(&admin),
+            &json!({"id": "cuihu-01", "name": "翠湖社区第一网格", "region": "990102001001",
+                    "center": {"lat": 30.5, "lng": 114.3}, "rings": 1, "keywords": ["翠湖苑"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app
+        .post(
+            "/api/v1/admin/grids/cuihu-01/workers",
+            Some(&admin),
+            &json!({"usernames": ["grid.cuihu"]}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let mut numbers = Vec::new();
+    for phone in ["13800007721", "13800007722"] {
+        let (_, _, case) = app
+            .register("intake.donghu", &new_case("appeal", "visit", phone))
+            .await;
+        assert_eq!(case["grid"], "cuihu-01");
+        numbers.push(case["number"].as_str().expect("number").to_string());
+    }
+    (numbers.remove(0), numbers.remove(0))
+}
+
+/// The photo upload form is multipart: its token travels as the form's first field (a
+/// browser cannot set a header on a plain form post). Without it, or with a wrong one, the
+/// upload is refused and nothing is stored.
+async fn multipart_upload_needs_the_token(app: &TestApp) {
+    let (number, _) = grid_cases(app).await;
+    let a = Browser::open(app, Some("grid.cuihu")).await;
+    let path = format!("/staff/grid/cases/{number}/visit");
+    let body = |token: Option<&str>| {
+        let mut b = String::new();
+        if let Some(t) = token {
+            b.push_str(&format!(
+                "--XB\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"
+            ));
+        }
+        b.push_str(
+            "--XB\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n现场查看\r\n--XB--\r\n",
+        );
+        b
+    };
+    let before = snapshot(app).await;
+    let wrong = blake3::hash(b"x").to_hex().to_string();
+    for token in [None, Some(wrong.as_str())] {
+        let r = a
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("content-type", "multipart/form-data; boundary=XB")
+            .body(body(token))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 403, "{token:?}");
+    }
+    assert!(changed(&before, &snapshot(app).await).is_empty());
+    let r = a
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("content-type", "multipart/form-data; boundary=XB")
+        .body(body(Some(&a.token)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    assert!(!changed(&before, &snapshot(app).await).is_empty());
+}
+crate::both!(multipart_upload_needs_the_token);
 
 /// The table: no token, a wrong token, another browser's token → 403 and nothing stored;
 /// the right token → the route's normal answer.
@@ -591,6 +705,7 @@ async fn every_web_write_needs_the_token(app: &TestApp) {
         "/suggest/handoff",
         "/suggest/s",
         "/staff/suggest",
+        "/staff/grid",
     ] {
         assert!(
             listed.iter().any(|l| l.starts_with(prefix)),

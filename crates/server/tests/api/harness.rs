@@ -167,7 +167,8 @@ impl TestApp {
             PasswordParams::cheap(),
         )
         .with_limits(limits)
-        .with_outbox(test_outbox());
+        .with_outbox(test_outbox())
+        .with_photo_dir(dir.join("grid-photos"));
         demo::seed_users(&state).await.expect("demo users");
         for (user, role, unit) in EXTRA_USERS {
             minsheng_server::api::admin::add_user(

@@ -6,7 +6,8 @@
 //! fixture suggestion; intake (`intake.donghu`); coordinator (`coord.donghu`); the handler of
 //! the unit that holds the fixture case (`handler.donghu.zjj`); a handler of another unit
 //! (`handler.xicheng.zjj`); a handler of the unit the fixture accusation accuses
-//! (`handler.donghu.rsj`); supervisor; analyst; admin.
+//! (`handler.donghu.rsj`); supervisor; analyst; admin; the grid worker of the fixture case's
+//! grid (`grid.cuihu`).
 //!
 //! Outcomes: `200`, `201`, `202`, `303` are "allowed and done"; `v4xx` is "allowed": the role
 //! passed the access check and the request was refused on its content (an empty or deliberately
@@ -25,7 +26,7 @@ use minsheng_server::demo;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const ROLES: [&str; 10] = [
+pub const ROLES: [&str; 11] = [
     "anonymous",
     "citizen",
     "intake.donghu",
@@ -36,6 +37,7 @@ pub const ROLES: [&str; 10] = [
     "supervisor",
     "analyst",
     "admin",
+    "grid.cuihu",
 ];
 
 const PHONE: &str = "13912340001";
@@ -61,7 +63,7 @@ pub struct Row {
     body: Body,
     /// Each role gets a fresh fixture case (`{fresh}`, `{fresh_no}`) as the request may change it.
     fresh: bool,
-    /// Ten outcomes, in the order of `ROLES`, separated by spaces.
+    /// Eleven outcomes, in the order of `ROLES`, separated by spaces.
     expect: &'static str,
 }
 
@@ -101,11 +103,13 @@ const fn fresh(
 
 use Body::{Form, Json, None as NoBody, Open311};
 
-//                                                          anon cit intake coord h.own h.other h.accused sup analyst admin
-const PUBLIC_PAGE: &str = "200 200 200 200 200 200 200 200 200 200";
-const EVERY_STAFF: &str = "L L 200 200 200 200 200 200 200 200";
-const API_EVERY_STAFF: &str = "401 401 200 200 200 200 200 200 200 200";
-const API_CASE_WORKERS: &str = "401 401 200 200 200 200 200 200 403 200";
+//                                                          anon cit intake coord h.own h.other h.accused sup analyst admin grid
+const PUBLIC_PAGE: &str = "200 200 200 200 200 200 200 200 200 200 200";
+/// Staff pages a grid worker does not reach (their session opens the grid pages only).
+const EVERY_STAFF: &str = "L L 200 200 200 200 200 200 200 200 403";
+const API_EVERY_STAFF: &str = "401 401 200 200 200 200 200 200 200 200 200";
+const API_STAFF_NOT_GRID: &str = "401 401 200 200 200 200 200 200 200 200 403";
+const API_CASE_WORKERS: &str = "401 401 200 200 200 200 200 200 403 200 403";
 
 pub fn rows() -> Vec<Row> {
     vec![
@@ -125,14 +129,14 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/auth/login",
             "/api/v1/auth/login",
             Json(r#"{"username":"nobody.{role}","password":"wrong-password-2026"}"#),
-            "v401 v401 v401 v401 v401 v401 v401 v401 v401 v401",
+            "v401 v401 v401 v401 v401 v401 v401 v401 v401 v401 v401",
         ),
         row(
             "POST",
             "/api/v1/auth/logout",
             "/api/v1/auth/logout",
             Json("{}"),
-            "401 401 204 204 204 204 204 204 204 204",
+            "401 401 204 204 204 204 204 204 204 204 204",
         ),
         row(
             "GET",
@@ -147,7 +151,7 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/cases",
             "/api/v1/cases",
             Json(NEW_CASE),
-            "401 401 201 201 403 403 403 403 403 403",
+            "401 401 201 201 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
@@ -161,56 +165,56 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/cases/{id}",
             "/api/v1/cases/{case}",
             NoBody,
-            "401 401 200 200 200 404 404 200 403 200",
+            "401 401 200 200 200 404 404 200 403 200 403",
         ),
         row(
             "GET",
             "/api/v1/cases/{id}",
             "/api/v1/cases/{acc}",
             NoBody,
-            "401 401 200 200 404 404 404 200 403 200",
+            "401 401 200 200 404 404 404 200 403 200 403",
         ),
         row(
             "GET",
             "/api/v1/cases/{id}/events",
             "/api/v1/cases/{case}/events",
             NoBody,
-            "401 401 200 200 200 404 404 200 403 200",
+            "401 401 200 200 200 404 404 200 403 200 403",
         ),
         row(
             "GET",
             "/api/v1/cases/{id}/events",
             "/api/v1/cases/{acc}/events",
             NoBody,
-            "401 401 200 200 404 404 404 200 403 200",
+            "401 401 200 200 404 404 404 200 403 200 403",
         ),
         fresh(
             "POST",
             "/api/v1/cases/{id}/commands",
             "/api/v1/cases/{fresh}/commands",
             Json(r#"{"command":"accept","notice":"本机关已依法受理。"}"#),
-            "401 401 403 403 200 404 404 403 403 403",
+            "401 401 403 403 200 404 404 403 403 403 403",
         ),
         row(
             "POST",
             "/api/v1/cases/{id}/reveal",
             "/api/v1/cases/{case}/reveal",
             Json(r#"{"field":"phone","purpose":"回访联系"}"#),
-            "401 401 200 200 200 404 404 403 403 403",
+            "401 401 200 200 200 404 404 403 403 403 403",
         ),
         row(
             "POST",
             "/api/v1/cases/{id}/reveal",
             "/api/v1/cases/{acc}/reveal",
             Json(r#"{"field":"phone","purpose":"回访联系"}"#),
-            "401 401 200 200 404 404 404 403 403 403",
+            "401 401 200 200 404 404 404 403 403 403 403",
         ),
         row(
             "POST",
             "/api/v1/petitioners/lookup",
             "/api/v1/petitioners/lookup",
             Json(r#"{"phone":"13912340001"}"#),
-            "401 401 200 200 403 403 403 200 403 403",
+            "401 401 200 200 403 403 403 200 403 403 403",
         ),
         // ---- citizen API ----
         row(
@@ -218,14 +222,14 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/public/cases",
             "/api/v1/public/cases",
             Json(PUBLIC_CASE),
-            "201 201 201 201 201 201 201 201 201 201",
+            "201 201 201 201 201 201 201 201 201 201 201",
         ),
         row(
             "POST",
             "/api/v1/public/track",
             "/api/v1/public/track",
             Json(r#"{"query_code":"{code_or_guess}","phone_last4":"0001"}"#),
-            "404 200 404 404 404 404 404 404 404 404",
+            "404 200 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
@@ -234,7 +238,7 @@ pub fn rows() -> Vec<Row> {
             Json(
                 r#"{"query_code":"{code_or_guess}","phone_last4":"0001","action":"rate","rating":"satisfied"}"#,
             ),
-            "404 v409 404 404 404 404 404 404 404 404",
+            "404 v409 404 404 404 404 404 404 404 404 404",
         ),
         // ---- directory ----
         row(
@@ -278,7 +282,7 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/admin/users",
             "/api/v1/admin/users",
             NoBody,
-            "401 401 403 403 403 403 403 403 403 200",
+            "401 401 403 403 403 403 403 403 403 200 403",
         ),
         row(
             "POST",
@@ -287,21 +291,21 @@ pub fn rows() -> Vec<Row> {
             Json(
                 r#"{"username":"new.{role}","display_name":"新用户","password":"a-long-password-2026","role":"analyst","unit":null}"#,
             ),
-            "401 401 403 403 403 403 403 403 403 201",
+            "401 401 403 403 403 403 403 403 403 201 403",
         ),
         row(
             "GET",
             "/api/v1/admin/open311/clients",
             "/api/v1/admin/open311/clients",
             NoBody,
-            "401 401 403 403 403 403 403 403 403 200",
+            "401 401 403 403 403 403 403 403 403 200 403",
         ),
         row(
             "POST",
             "/api/v1/admin/open311/clients",
             "/api/v1/admin/open311/clients",
             Json(r#"{"name":"客户端 {role}"}"#),
-            "401 401 403 403 403 403 403 403 403 201",
+            "401 401 403 403 403 403 403 403 403 201 403",
         ),
         // ---- suggestions: staff API ----
         row(
@@ -309,7 +313,7 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/suggestions",
             "/api/v1/suggestions",
             Json(STAFF_SUGGESTION),
-            "401 401 201 201 403 403 403 403 403 403",
+            "401 401 201 201 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
@@ -323,56 +327,56 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/suggestions/scoreboard",
             "/api/v1/suggestions/scoreboard",
             NoBody,
-            API_EVERY_STAFF,
+            API_STAFF_NOT_GRID,
         ),
         row(
             "GET",
             "/api/v1/suggestions/supports/review",
             "/api/v1/suggestions/supports/review",
             NoBody,
-            "401 401 403 200 403 403 403 200 403 200",
+            "401 401 403 200 403 403 403 200 403 200 403",
         ),
         row(
             "GET",
             "/api/v1/suggestions/experts",
             "/api/v1/suggestions/experts",
             NoBody,
-            "401 401 403 200 403 403 403 200 403 200",
+            "401 401 403 200 403 403 403 200 403 200 403",
         ),
         row(
             "POST",
             "/api/v1/suggestions/experts",
             "/api/v1/suggestions/experts",
             Json(r#"{"id":"expert-{role}","name":"专家","fields":["010101"]}"#),
-            "401 401 403 201 403 403 403 403 403 201",
+            "401 401 403 201 403 403 403 403 403 201 403",
         ),
         row(
             "GET",
             "/api/v1/suggestions/{id}",
             "/api/v1/suggestions/{sugg}",
             NoBody,
-            "401 401 200 200 404 404 404 200 403 200",
+            "401 401 200 200 404 404 404 200 403 200 403",
         ),
         row(
             "GET",
             "/api/v1/suggestions/{id}/events",
             "/api/v1/suggestions/{sugg}/events",
             NoBody,
-            "401 401 200 200 404 404 404 200 403 200",
+            "401 401 200 200 404 404 404 200 403 200 403",
         ),
         row(
             "POST",
             "/api/v1/suggestions/{id}/commands",
             "/api/v1/suggestions/{sugg}/commands",
             Json(r#"{"command":"publish","summary":"建议建立加装电梯一站式审批机制"}"#),
-            "401 401 v409 v409 404 404 404 v409 403 v409",
+            "401 401 v409 v409 404 404 404 v409 403 v409 403",
         ),
         row(
             "POST",
             "/api/v1/campaigns",
             "/api/v1/campaigns",
             Json(CAMPAIGN),
-            "401 401 403 201 403 403 403 403 403 403",
+            "401 401 403 201 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
@@ -386,7 +390,7 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/campaigns/{id}/commands",
             "/api/v1/campaigns/{campaign}/commands",
             Json(r#"{"command":"publish_answer","content":"感谢参与"}"#),
-            "401 401 403 v409 403 403 403 403 403 403",
+            "401 401 403 v409 403 403 403 403 403 403 403",
         ),
         // ---- suggestions: citizen API ----
         row(
@@ -408,28 +412,28 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/public/suggestions",
             "/api/v1/public/suggestions",
             Json(PUBLIC_SUGGESTION),
-            "201 201 201 201 201 201 201 201 201 201",
+            "201 201 201 201 201 201 201 201 201 201 201",
         ),
         row(
             "POST",
             "/api/v1/public/suggestions/track",
             "/api/v1/public/suggestions/track",
             Json(r#"{"query_code":"{scode_or_guess}","phone_last4":"0002"}"#),
-            "404 200 404 404 404 404 404 404 404 404",
+            "404 200 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
             "/api/v1/public/suggestions/handoff",
             "/api/v1/public/suggestions/handoff",
             Json(r#"{"query_code":"{scode_or_guess}","phone_last4":"0002"}"#),
-            "404 v400 404 404 404 404 404 404 404 404",
+            "404 v400 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
             "/api/v1/public/suggestions/withdraw",
             "/api/v1/public/suggestions/withdraw",
             Json(r#"{"query_code":"{scode_or_guess}","phone_last4":"9999","reason":"不再需要"}"#),
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "GET",
@@ -443,14 +447,14 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/public/suggestions/{id}/code",
             "/api/v1/public/suggestions/{sugg_id}/code",
             Json(r#"{"phone":"13911110000"}"#),
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
             "/api/v1/public/suggestions/{id}/supports",
             "/api/v1/public/suggestions/{sugg_id}/supports",
             Json(r#"{"phone":"13911110000","code":"000000"}"#),
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         // ---- alerts API and stream ----
         row(
@@ -458,28 +462,28 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/alerts",
             "/api/v1/alerts",
             NoBody,
-            API_EVERY_STAFF,
+            API_STAFF_NOT_GRID,
         ),
         row(
             "GET",
             "/api/v1/alerts/{id}",
             "/api/v1/alerts/{alert}",
             NoBody,
-            "401 401 200 200 404 404 404 200 200 200",
+            "401 401 200 200 404 404 404 200 200 200 403",
         ),
         row(
             "POST",
             "/api/v1/alerts/{id}/{command}",
             "/api/v1/alerts/{alert}/frobnicate",
             Json("{}"),
-            "401 401 403 v400 404 404 404 v400 403 403",
+            "401 401 403 v400 404 404 404 v400 403 403 403",
         ),
         row(
             "GET",
             "/staff/alerts/stream",
             "/staff/alerts/stream",
             NoBody,
-            API_EVERY_STAFF,
+            API_STAFF_NOT_GRID,
         ),
         // ---- Open311 ----
         row(
@@ -510,7 +514,7 @@ pub fn rows() -> Vec<Row> {
             Open311(
                 "api_key={o311_key}&service_code=0102&address_id=990102001001&description=路灯不亮",
             ),
-            "200 200 200 200 200 200 200 200 200 200",
+            "200 200 200 200 200 200 200 200 200 200 200",
         ),
         row(
             "GET",
@@ -531,14 +535,14 @@ pub fn rows() -> Vec<Row> {
             "/open311/v2/requests/{file}",
             "/open311/v2/requests/{case}.json",
             NoBody,
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "GET",
             "/open311/v2/tokens/{file}",
             "/open311/v2/tokens/abc.json",
             NoBody,
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         // ---- citizen portal ----
         row("GET", "/", "/", NoBody, PUBLIC_PAGE),
@@ -548,7 +552,7 @@ pub fn rows() -> Vec<Row> {
             "/submit",
             "/submit",
             Form("kind=appeal"),
-            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
+            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
         ),
         row("GET", "/track", "/track", NoBody, PUBLIC_PAGE),
         row(
@@ -556,21 +560,21 @@ pub fn rows() -> Vec<Row> {
             "/track",
             "/track",
             Form("query_code={code_or_guess}&phone_last4=0001"),
-            "404 200 404 404 404 404 404 404 404 404",
+            "404 200 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
             "/track/act",
             "/track/act",
             Form("query_code={code_or_guess}&phone_last4=0001&action=rate&rating=satisfied"),
-            "404 v422 404 404 404 404 404 404 404 404",
+            "404 v422 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "GET",
             "/lang/{lang}",
             "/lang/en?next=/open",
             NoBody,
-            "303 303 303 303 303 303 303 303 303 303",
+            "303 303 303 303 303 303 303 303 303 303 303",
         ),
         row("GET", "/open", "/open", NoBody, PUBLIC_PAGE),
         row("GET", "/kb", "/kb", NoBody, PUBLIC_PAGE),
@@ -588,28 +592,28 @@ pub fn rows() -> Vec<Row> {
             "/staff/kb",
             "/staff/kb",
             NoBody,
-            "L L 200 200 200 200 200 200 403 200",
+            "L L 200 200 200 200 200 200 403 200 403",
         ),
         row(
             "GET",
             "/staff/kb/new",
             "/staff/kb/new",
             NoBody,
-            "L L 200 200 200 200 200 200 403 200",
+            "L L 200 200 200 200 200 200 403 200 403",
         ),
         row(
             "GET",
             "/staff/kb/{id}/edit",
             "/staff/kb/{kb}/edit",
             NoBody,
-            "L L 403 403 200 403 403 200 403 200",
+            "L L 403 403 200 403 403 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/kb/save",
             "/staff/kb/save",
             Form(KB_EDIT),
-            "L L 403 403 v409 403 403 v409 403 v409",
+            "L L 403 403 v409 403 403 v409 403 v409 403",
         ),
         // ---- people's suggestions (pages) ----
         row("GET", "/suggest", "/suggest", NoBody, PUBLIC_PAGE),
@@ -626,14 +630,14 @@ pub fn rows() -> Vec<Row> {
             "/suggest/new",
             "/suggest/new",
             Form("title="),
-            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
+            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
         ),
         row(
             "GET",
             "/suggest/invite/{token}",
             "/suggest/invite/not-a-token",
             NoBody,
-            "404 404 404 404 404 404 404 404 404 404",
+            "404 404 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "GET",
@@ -647,14 +651,14 @@ pub fn rows() -> Vec<Row> {
             "/suggest/track",
             "/suggest/track",
             Form("query_code={scode_or_guess}&phone_last4=0002"),
-            "404 200 404 404 404 404 404 404 404 404",
+            "404 200 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "POST",
             "/suggest/handoff",
             "/suggest/handoff",
             Form("query_code={scode_or_guess}&phone_last4=0002"),
-            "404 v400 404 404 404 404 404 404 404 404",
+            "404 v400 404 404 404 404 404 404 404 404 404",
         ),
         row(
             "GET",
@@ -668,14 +672,14 @@ pub fn rows() -> Vec<Row> {
             "/suggest/s/{id}/{step}",
             "/suggest/s/{pub_sugg}/code",
             Form("phone=12"),
-            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
+            "v422 v422 v422 v422 v422 v422 v422 v422 v422 v422 v422",
         ),
         row(
             "GET",
             "/staff/suggest",
             "/staff/suggest",
             NoBody,
-            "L L 200 200 200 200 200 200 403 200",
+            "L L 200 200 200 200 200 200 403 200 403",
         ),
         row(
             "GET",
@@ -689,56 +693,56 @@ pub fn rows() -> Vec<Row> {
             "/staff/suggest/experts",
             "/staff/suggest/experts",
             NoBody,
-            "L L 403 200 403 403 403 200 403 200",
+            "L L 403 200 403 403 403 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/suggest/experts",
             "/staff/suggest/experts",
             Form("id="),
-            "L L 403 v422 403 403 403 403 403 v422",
+            "L L 403 v422 403 403 403 403 403 v422 403",
         ),
         row(
             "POST",
             "/staff/suggest/campaigns",
             "/staff/suggest/campaigns",
             Form("kind=themed"),
-            "L L 403 v400 403 403 403 403 403 403",
+            "L L 403 v400 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
             "/staff/suggest/campaigns/new",
             "/staff/suggest/campaigns/new",
             NoBody,
-            "L L 403 200 403 403 403 403 403 403",
+            "L L 403 200 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
             "/staff/suggest/campaigns/{id}",
             "/staff/suggest/campaigns/{campaign}",
             NoBody,
-            "L L 200 200 200 200 200 200 403 200",
+            "L L 200 200 200 200 200 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/suggest/campaigns/{id}/act",
             "/staff/suggest/campaigns/{campaign}/act",
             Form("command=publish_answer&content=感谢参与"),
-            "L L 403 v409 403 403 403 403 403 403",
+            "L L 403 v409 403 403 403 403 403 403 403",
         ),
         row(
             "GET",
             "/staff/suggest/{id}",
             "/staff/suggest/{sugg}",
             NoBody,
-            "L L 200 200 404 404 404 200 403 200",
+            "L L 200 200 404 404 404 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/suggest/{id}/act",
             "/staff/suggest/{sugg}/act",
             Form("command=nonsense"),
-            "L L v400 v400 404 404 404 v400 403 v400",
+            "L L v400 v400 404 404 404 v400 403 v400 403",
         ),
         // ---- the workbench ----
         row("GET", "/staff/login", "/staff/login", NoBody, PUBLIC_PAGE),
@@ -747,7 +751,7 @@ pub fn rows() -> Vec<Row> {
             "/staff/login",
             "/staff/login",
             Form("username=web.nobody.{role}&password=wrong-password-2026&next=/staff"),
-            "v401 v401 v401 v401 v401 v401 v401 v401 v401 v401",
+            "v401 v401 v401 v401 v401 v401 v401 v401 v401 v401 v401",
         ),
         // Signing out ends on the sign-in page, whoever asked.
         row(
@@ -755,119 +759,119 @@ pub fn rows() -> Vec<Row> {
             "/staff/logout",
             "/staff/logout",
             Form(""),
-            "L L L L L L L L L L",
+            "L L L L L L L L L L L",
         ),
         row(
             "GET",
             "/staff",
             "/staff",
             NoBody,
-            "L L 200 200 200 200 200 200 303 200",
+            "L L 200 200 200 200 200 200 303 200 303",
         ),
         row(
             "GET",
             "/staff/search",
             "/staff/search?q=电梯",
             NoBody,
-            "L L 200 200 200 200 200 200 403 200",
+            "L L 200 200 200 200 200 200 403 200 403",
         ),
         row(
             "GET",
             "/staff/cases/{id}",
             "/staff/cases/{case_no}",
             NoBody,
-            "L L 200 200 200 404 404 200 403 200",
+            "L L 200 200 200 404 404 200 403 200 403",
         ),
         row(
             "GET",
             "/staff/cases/{id}",
             "/staff/cases/{acc_no}",
             NoBody,
-            "L L 200 200 404 404 404 200 403 200",
+            "L L 200 200 404 404 404 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/act",
             "/staff/cases/{case_no}/act",
             Form("command=nonsense"),
-            "L L v422 v422 v422 404 404 v422 403 v422",
+            "L L v422 v422 v422 404 404 v422 403 v422 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/act",
             "/staff/cases/{acc_no}/act",
             Form("command=nonsense"),
-            "L L v422 v422 404 404 404 v422 403 v422",
+            "L L v422 v422 404 404 404 v422 403 v422 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/reveal",
             "/staff/cases/{case_no}/reveal",
             Form("field=phone&purpose=回访联系"),
-            "L L 200 200 200 404 404 403 403 403",
+            "L L 200 200 200 404 404 403 403 403 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/reveal",
             "/staff/cases/{acc_no}/reveal",
             Form("field=phone&purpose=回访联系"),
-            "L L 200 200 404 404 404 403 403 403",
+            "L L 200 200 404 404 404 403 403 403 403",
         ),
         row(
             "GET",
             "/staff/cases/{id}/typical",
             "/staff/cases/{case_no}/typical",
             NoBody,
-            "L L 403 200 403 403 403 200 403 200",
+            "L L 403 200 403 403 403 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/typical",
             "/staff/cases/{case_no}/typical",
             Form("title="),
-            "L L 403 v422 403 403 403 v422 403 v422",
+            "L L 403 v422 403 403 403 v422 403 v422 403",
         ),
         row(
             "POST",
             "/staff/cases/{id}/typical/withdraw",
             "/staff/cases/{case_no}/typical/withdraw",
             Form(""),
-            "L L 403 v400 403 403 403 v400 403 v400",
+            "L L 403 v400 403 403 403 v400 403 v400 403",
         ),
         row(
             "GET",
             "/staff/cases/{id}/documents/{doc}",
             "/staff/cases/{case_no}/documents/acceptance",
             NoBody,
-            "L L v404 v404 v404 404 404 v404 403 v404",
+            "L L v404 v404 v404 404 404 v404 403 v404 403",
         ),
         row(
             "GET",
             "/staff/intake",
             "/staff/intake",
             NoBody,
-            "L L 200 200 403 403 403 403 403 403",
+            "L L 200 200 403 403 403 403 403 403 403",
         ),
         row(
             "POST",
             "/staff/intake",
             "/staff/intake",
             Form("channel=letter"),
-            "L L v422 v422 403 403 403 403 403 403",
+            "L L v422 v422 403 403 403 403 403 403 403",
         ),
         row(
             "POST",
             "/staff/intake/history",
             "/staff/intake/history",
             Form("phone=13912340001"),
-            "L L 200 200 403 403 403 403 403 403",
+            "L L 200 200 403 403 403 403 403 403 403",
         ),
         row(
             "POST",
             "/staff/intake/preview",
             "/staff/intake/preview",
             Form("channel=letter"),
-            "L L 200 200 403 403 403 403 403 403",
+            "L L 200 200 403 403 403 403 403 403 403",
         ),
         row("GET", "/staff/alerts", "/staff/alerts", NoBody, EVERY_STAFF),
         row(
@@ -875,49 +879,49 @@ pub fn rows() -> Vec<Row> {
             "/staff/alerts/{id}",
             "/staff/alerts/{alert}",
             NoBody,
-            "L L 200 200 404 404 404 200 200 200",
+            "L L 200 200 404 404 404 200 200 200 403",
         ),
         row(
             "POST",
             "/staff/alerts/{id}/act",
             "/staff/alerts/{alert}/act",
             Form("command=nonsense"),
-            "L L 403 v400 404 404 404 v400 403 403",
+            "L L 403 v400 404 404 404 v400 403 403 403",
         ),
         row(
             "GET",
             "/staff/supervision",
             "/staff/supervision",
             NoBody,
-            "L L 403 200 403 403 403 200 403 200",
+            "L L 403 200 403 403 403 200 403 200 403",
         ),
         row(
             "POST",
             "/staff/supervision/act",
             "/staff/supervision/act",
             Form("command=nonsense"),
-            "L L 403 v400 403 403 403 v400 403 v400",
+            "L L 403 v400 403 403 403 v400 403 v400 403",
         ),
         row(
             "GET",
             "/staff/dashboard",
             "/staff/dashboard",
             NoBody,
-            "L L 403 200 200 200 200 200 200 200",
+            "L L 403 200 200 200 200 200 200 200 403",
         ),
         row(
             "GET",
             "/staff/reports/annual",
             "/staff/reports/annual",
             NoBody,
-            "L L 403 200 403 403 403 200 200 200",
+            "L L 403 200 403 403 403 200 200 200 403",
         ),
         row(
             "GET",
             "/staff/held",
             "/staff/held",
             NoBody,
-            "L L 200 200 403 403 403 200 403 200",
+            "L L 200 200 403 403 403 200 403 200 403",
         ),
         // Intake comes first among those allowed and releases it; the others find it decided.
         row(
@@ -925,49 +929,159 @@ pub fn rows() -> Vec<Row> {
             "/staff/held/{id}/release",
             "/staff/held/{held}/release",
             Form(""),
-            "L L 303 v400 403 403 403 v400 403 v400",
+            "L L 303 v400 403 403 403 v400 403 v400 403",
         ),
         row(
             "POST",
             "/staff/held/{id}/reject",
             "/staff/held/{held}/reject",
             Form(""),
-            "L L v400 v400 403 403 403 v400 403 v400",
+            "L L v400 v400 403 403 403 v400 403 v400 403",
         ),
         row(
             "GET",
             "/staff/admin",
             "/staff/admin",
             NoBody,
-            "L L 403 403 403 403 403 403 403 200",
+            "L L 403 403 403 403 403 403 403 200 403",
         ),
         row(
             "POST",
             "/staff/admin/users",
             "/staff/admin/users",
             Form("username="),
-            "L L 403 403 403 403 403 403 403 v400",
+            "L L 403 403 403 403 403 403 403 v400 403",
         ),
         row(
             "POST",
             "/staff/admin/users/active",
             "/staff/admin/users/active",
             Form("username="),
-            "L L 403 403 403 403 403 403 403 v404",
+            "L L 403 403 403 403 403 403 403 v404 403",
         ),
         row(
             "POST",
             "/staff/admin/units",
             "/staff/admin/units",
             Form("id="),
-            "L L 403 403 403 403 403 403 403 v422",
+            "L L 403 403 403 403 403 403 403 v422 403",
         ),
         row(
             "POST",
             "/staff/admin/dispatch",
             "/staff/admin/dispatch",
             Form("region="),
-            "L L 403 403 403 403 403 403 403 v422",
+            "L L 403 403 403 403 403 403 403 v422 403",
+        ),
+        // ---- grids and grid workers ----
+        row(
+            "GET",
+            "/api/v1/admin/grids",
+            "/api/v1/admin/grids",
+            NoBody,
+            "401 401 403 403 403 403 403 403 403 200 403",
+        ),
+        row(
+            "POST",
+            "/api/v1/admin/grids",
+            "/api/v1/admin/grids",
+            Json(
+                r#"{"id":"matrix-{role}","name":"矩阵网格","region":"990102002001","center":{"lat":31.2,"lng":114.0},"rings":0}"#,
+            ),
+            "401 401 403 403 403 403 403 403 403 200 403",
+        ),
+        row(
+            "POST",
+            "/api/v1/admin/grids/{id}/workers",
+            "/api/v1/admin/grids/cuihu-01/workers",
+            Json(r#"{"usernames":["grid.cuihu"]}"#),
+            "401 401 403 403 403 403 403 403 403 204 403",
+        ),
+        row(
+            "GET",
+            "/api/v1/grids/rates",
+            "/api/v1/grids/rates",
+            NoBody,
+            "401 401 403 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            "GET",
+            "/staff/grid",
+            "/staff/grid",
+            NoBody,
+            "L L 403 403 403 403 403 403 403 403 200",
+        ),
+        row(
+            "GET",
+            "/staff/grid/report",
+            "/staff/grid/report",
+            NoBody,
+            "L L 403 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            "GET",
+            "/staff/grid/cases/{id}",
+            "/staff/grid/cases/{case_no}",
+            NoBody,
+            "L L 403 403 403 403 403 403 403 403 200",
+        ),
+        // An accusation in the grid is never the grid worker's.
+        row(
+            "GET",
+            "/staff/grid/cases/{id}",
+            "/staff/grid/cases/{acc_no}",
+            NoBody,
+            "L L 403 403 403 403 403 403 403 403 404",
+        ),
+        // Not a multipart upload: refused on its content.
+        row(
+            "POST",
+            "/staff/grid/cases/{id}/visit",
+            "/staff/grid/cases/{case_no}/visit",
+            Form("notes="),
+            "L L 403 403 403 403 403 403 403 403 v400",
+        ),
+        row(
+            "POST",
+            "/staff/grid/cases/{id}/resolve",
+            "/staff/grid/cases/{case_no}/resolve",
+            Form("note="),
+            "L L 403 403 403 403 403 403 403 403 v409",
+        ),
+        row(
+            "POST",
+            "/staff/grid/cases/{id}/escalate",
+            "/staff/grid/cases/{case_no}/escalate",
+            Form("reason="),
+            "L L 403 403 403 403 403 403 403 403 v409",
+        ),
+        row(
+            "GET",
+            "/staff/admin/grids",
+            "/staff/admin/grids",
+            NoBody,
+            "L L 403 403 403 403 403 403 403 200 403",
+        ),
+        row(
+            "POST",
+            "/staff/admin/grids",
+            "/staff/admin/grids",
+            Form("id="),
+            "L L 403 403 403 403 403 403 403 v400 403",
+        ),
+        row(
+            "POST",
+            "/staff/admin/grids/workers",
+            "/staff/admin/grids/workers",
+            Form("grid=cuihu-01&usernames=grid.cuihu"),
+            "L L 403 403 403 403 403 403 403 303 403",
+        ),
+        row(
+            "GET",
+            "/staff/grid/photos/{id}",
+            "/staff/grid/photos/0196f0d4-0000-7000-8000-000000000001",
+            NoBody,
+            "L L 404 404 404 404 404 404 403 404 404",
         ),
     ]
 }
@@ -1025,6 +1139,25 @@ pub async fn owned_case(app: &TestApp, phone: &str) -> (String, String, String) 
 
 async fn fixtures(app: &TestApp) -> Fixtures {
     let mut vars = BTreeMap::new();
+    // The fixture cases lie in 翠湖社区's grid (their address names 翠湖苑), served by grid.cuihu.
+    let admin = app.login("admin").await;
+    let (s, b) = app
+        .post(
+            "/api/v1/admin/grids",
+            Some(&admin),
+            &json!({"id": "cuihu-01", "name": "翠湖社区第一网格", "region": "990102001001",
+                    "center": {"lat": 30.5, "lng": 114.3}, "rings": 1, "keywords": ["翠湖苑"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app
+        .post(
+            "/api/v1/admin/grids/cuihu-01/workers",
+            Some(&admin),
+            &json!({"usernames": ["grid.cuihu"]}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
     let (id, number, code) = owned_case(app, PHONE).await;
     vars.insert("case", id);
     vars.insert("case_no", number);
