@@ -27,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Producers and deliverers of outside messages, and the delivery worker's settings.
     pub outbox: Arc<crate::outbox::Outbox>,
+    /// The 12345 exchange's timestamp window and delivery timeout.
+    pub exchange: Arc<crate::exchange::Settings>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             )),
             secure_cookies: false,
             outbox: Arc::new(crate::outbox::Outbox::default()),
+            exchange: Arc::new(crate::exchange::Settings::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -67,6 +70,12 @@ impl AppState {
     /// registered before are dropped: call this first.
     pub fn with_outbox(mut self, outbox: crate::outbox::Outbox) -> Self {
         self.outbox = Arc::new(outbox);
+        self
+    }
+
+    /// Replaces the 12345 exchange's settings.
+    pub fn with_exchange(mut self, settings: crate::exchange::Settings) -> Self {
+        self.exchange = Arc::new(settings);
         self
     }
 

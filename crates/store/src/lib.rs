@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod dashboard;
 mod directory;
 mod error;
+pub mod exchange;
 pub mod held;
 mod knowledge;
 pub mod kpi;

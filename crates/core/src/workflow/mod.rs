@@ -2,11 +2,13 @@
 //! `apply(state, event) -> state`, both pure. One file per flow holds the rules a reader who
 //! knows the regulation can check line by line.
 
+mod external;
 mod hotline;
 mod oversight;
 mod petition;
 mod register;
 
+pub use external::{ExternalOrder, MAX_ORDER_ID};
 pub use register::{PriorCase, PriorMatters, Registration};
 
 use crate::access::Actor;
@@ -186,6 +188,13 @@ pub enum Command {
         field: String,
         purpose: String,
     },
+    /// Records a partner platform's work order on the case (the 12345 exchange only).
+    LinkExternalOrder {
+        partner_id: uuid::Uuid,
+        partner: String,
+        order_id: String,
+        linked: bool,
+    },
 }
 
 impl Command {
@@ -224,6 +233,7 @@ impl Command {
             Command::PublishSupervision => "publish_supervision",
             Command::AssignLeader { .. } => "assign_leader",
             Command::RevealPersonalData { .. } => "reveal_personal_data",
+            Command::LinkExternalOrder { .. } => "link_external_order",
         }
     }
 }
@@ -381,6 +391,12 @@ pub enum Event {
         leader: String,
         post: String,
     },
+    ExternalOrderLinked {
+        partner_id: uuid::Uuid,
+        partner: String,
+        order_id: String,
+        linked: bool,
+    },
 }
 
 impl Event {
@@ -419,6 +435,7 @@ impl Event {
             Event::SupervisionEscalated { .. } => "supervision_escalated",
             Event::SupervisionPublished => "supervision_published",
             Event::LeaderAssigned { .. } => "leader_assigned",
+            Event::ExternalOrderLinked { .. } => "external_order_linked",
         }
     }
 
@@ -478,6 +495,8 @@ impl Event {
             Event::SupervisionEscalated { .. } => "督办升级",
             Event::SupervisionPublished => "督办公开",
             Event::LeaderAssigned { .. } => "领导包案",
+            Event::ExternalOrderLinked { linked: false, .. } => "接收12345平台工单",
+            Event::ExternalOrderLinked { .. } => "关联12345平台工单（同一事项不重复办理）",
         }
     }
 }
@@ -524,6 +543,12 @@ impl Event {
             Event::SupervisionEscalated { .. } => "Supervision escalated",
             Event::SupervisionPublished => "Supervision record made public",
             Event::LeaderAssigned { .. } => "Leader took charge",
+            Event::ExternalOrderLinked { linked: false, .. } => {
+                "12345 platform work order received"
+            }
+            Event::ExternalOrderLinked { .. } => {
+                "12345 platform work order linked (same matter, handled once)"
+            }
         }
     }
 }
@@ -603,6 +628,9 @@ pub struct CaseState {
     /// 领导包案: the leader in personal charge, if any.
     #[serde(default)]
     pub leader: Option<LeaderCase>,
+    /// Work orders of partner platforms this case answers (the 12345 exchange).
+    #[serde(default)]
+    pub external_orders: Vec<ExternalOrder>,
 }
 
 /// A leader in personal charge of a case (领导包案).
@@ -713,6 +741,7 @@ impl CaseState {
             duplicates: Vec::new(),
             supervisions: Vec::new(),
             leader: None,
+            external_orders: Vec::new(),
             reg,
         }
     }
@@ -990,6 +1019,18 @@ pub fn apply(
                 at,
             });
         }
+        Event::ExternalOrderLinked {
+            partner_id,
+            partner,
+            order_id,
+            linked,
+        } => s.external_orders.push(ExternalOrder {
+            partner_id: *partner_id,
+            partner: partner.clone(),
+            order_id: order_id.clone(),
+            linked: *linked,
+            at,
+        }),
     }
     Some(s)
 }
@@ -1056,6 +1097,7 @@ pub fn decide(
             | Command::PublishSupervision
             | Command::AssignLeader { .. }),
         ) => oversight::decide(s, cmd, ctx),
+        (Some(s), cmd @ Command::LinkExternalOrder { .. }) => external::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }

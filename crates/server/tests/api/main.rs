@@ -11,6 +11,7 @@ mod cases;
 mod citizen;
 mod csrf;
 mod dashboard;
+mod exchange;
 mod heldspam;
 mod hotline;
 mod knowledge;
