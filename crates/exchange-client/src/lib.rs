@@ -60,7 +60,7 @@ pub fn verify(
     mac(secret, timestamp.trim(), body)
         .verify_slice(&tag)
         .is_ok()
-        && (now - ts).unsigned_abs() <= window_secs
+        && now.abs_diff(ts) <= window_secs
 }
 
 /// Now in Unix seconds.

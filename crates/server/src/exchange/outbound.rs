@@ -167,7 +167,8 @@ pub fn produce(_st: &AppState, change: &Change<'_>) -> Vec<OutboxMessage> {
         .collect()
 }
 
-fn zh_en(s: FeedStatus) -> (&'static str, &'static str) {
+/// The status's label in both languages.
+pub fn zh_en(s: FeedStatus) -> (&'static str, &'static str) {
     match s {
         FeedStatus::Received => ("已接收登记", "Received and registered"),
         FeedStatus::Linked => (

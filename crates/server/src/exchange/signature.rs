@@ -65,8 +65,8 @@ pub fn verify(
     mac(secret, timestamp.trim(), body)
         .verify_slice(&tag)
         .map_err(|_| SignatureError::Mismatch)?;
-    let skew = (now.timestamp() - ts).unsigned_abs();
-    if skew > window.as_secs() {
+    // abs_diff: a timestamp of i64::MIN must not overflow the subtraction.
+    if now.timestamp().abs_diff(ts) > window.as_secs() {
         return Err(SignatureError::Stale);
     }
     Ok(ts)
@@ -86,6 +86,18 @@ mod tests {
             sign("secret", 1_700_000_000, b"{}"),
             "sha256=b8569b78799ff9e3cbff0fc2d63a33a2b57f3282abd07c37ae5e8e7d79a5f163"
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        for ts in [i64::MIN, i64::MAX] {
+            let sig = sign("k", ts, b"x");
+            assert_eq!(
+                verify("k", &ts.to_string(), &sig, b"x", now, W),
+                Err(SignatureError::Stale)
+            );
+        }
     }
 
     proptest! {

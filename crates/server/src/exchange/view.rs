@@ -1,7 +1,7 @@
 //! The case page's exchange section: the partner orders the case answers and how each status
 //! message to the partner fared (templates/parts/exchange.html).
 
-use super::outbound::{Pending, TOPIC_PREFIX};
+use super::outbound::{Pending, TOPIC_PREFIX, zh_en};
 use crate::error::ApiResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -18,7 +18,8 @@ pub struct OrderRow {
 pub struct DeliveryRow {
     pub created: String,
     pub order_id: String,
-    pub status: String,
+    pub status_zh: &'static str,
+    pub status_en: &'static str,
     pub state: &'static str,
     pub state_zh: &'static str,
     pub state_en: &'static str,
@@ -80,7 +81,8 @@ pub async fn for_case(
             DeliveryRow {
                 created: time(&m.created_at),
                 order_id: p.as_ref().map(|p| p.order_id.clone()).unwrap_or_default(),
-                status: p.map(|p| p.status.as_str().to_string()).unwrap_or_default(),
+                status_zh: p.as_ref().map(|p| zh_en(p.status).0).unwrap_or_default(),
+                status_en: p.as_ref().map(|p| zh_en(p.status).1).unwrap_or_default(),
                 state: state.as_str(),
                 state_zh: zh,
                 state_en: en,

@@ -571,3 +571,30 @@ async fn undelivered_message_survives_a_restart(app: &TestApp) {
     second.finish().await;
 }
 both!(undelivered_message_survives_a_restart);
+
+async fn the_same_order_twice_at_once_is_one_case(app: &TestApp) {
+    let (p, _rx) = partner_with_receiver(app).await;
+    let cases = app.case_count().await;
+    let body = serde_json::to_vec(&order("LJ-0700")).expect("json");
+    let ts = unix_now();
+    let send = |ts: i64| {
+        let (c, body, sig) = (p.client.clone(), body.clone(), sign(&p.secret, ts, &body));
+        tokio::spawn(async move { c.send_signed(&body, ts, &sig).await.expect("send") })
+    };
+    let (a, b) = (send(ts), send(ts + 1));
+    let (a, b) = (a.await.expect("task"), b.await.expect("task"));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201], "{} {}", a.body, b.body);
+    assert_eq!(a.body["case_number"], b.body["case_number"]);
+    assert_eq!(app.case_count().await, cases + 1);
+    let case = app
+        .state
+        .store
+        .get_case_by_number(a.body["case_number"].as_str().expect("number"))
+        .await
+        .expect("read")
+        .expect("case");
+    assert_eq!(case.external_orders.len(), 1);
+}
+both!(the_same_order_twice_at_once_is_one_case);
