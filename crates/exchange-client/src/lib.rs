@@ -143,3 +143,58 @@ impl Client {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_like_openssl_and_verifies_its_own() {
+        // printf '%s' '1700000000.{}' | openssl dgst -sha256 -hmac secret
+        let sig = sign("secret", 1_700_000_000, b"{}");
+        assert_eq!(
+            sig,
+            "sha256=b8569b78799ff9e3cbff0fc2d63a33a2b57f3282abd07c37ae5e8e7d79a5f163"
+        );
+        assert!(verify(
+            "secret",
+            "1700000000",
+            &sig,
+            b"{}",
+            1_700_000_100,
+            300
+        ));
+        assert!(!verify(
+            "secret",
+            "1700000000",
+            &sig,
+            b"{ }",
+            1_700_000_100,
+            300
+        ));
+        assert!(!verify(
+            "other",
+            "1700000000",
+            &sig,
+            b"{}",
+            1_700_000_100,
+            300
+        ));
+        assert!(!verify(
+            "secret",
+            "1700000000",
+            &sig,
+            b"{}",
+            1_700_000_400,
+            300
+        ));
+        assert!(!verify(
+            "secret",
+            "-9223372036854775808",
+            &sig,
+            b"{}",
+            1,
+            300
+        ));
+    }
+}

@@ -598,3 +598,29 @@ async fn the_same_order_twice_at_once_is_one_case(app: &TestApp) {
     assert_eq!(case.external_orders.len(), 1);
 }
 both!(the_same_order_twice_at_once_is_one_case);
+
+async fn partner_text_is_escaped_on_the_case_page(app: &TestApp) {
+    let (p, _rx) = partner_with_receiver(app).await;
+    let a = p
+        .client
+        .send_order(&order("<b>LJ</b>&x"))
+        .await
+        .expect("send");
+    assert_eq!(a.status, 201, "{}", a.body);
+    let number = a.body["case_number"].as_str().expect("number");
+    let web = app.web_client(Some("coord.linjiang")).await;
+    let html = web
+        .get(format!("{}/staff/cases/{number}", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("&lt;b&gt;LJ&lt;/b&gt;&amp;x") || html.contains("&#60;b&#62;LJ"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>LJ</b>"));
+}
+both!(partner_text_is_escaped_on_the_case_page);
