@@ -37,8 +37,8 @@ pub struct Receipt {
 }
 
 /// The system actor a partner's orders are registered as.
-pub fn partner_actor(p: &Partner) -> Actor {
-    Actor::system(&format!("12345平台：{}", p.name))
+pub fn partner_actor(partner_name: &str) -> Actor {
+    Actor::system(&format!("12345平台：{partner_name}"))
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -122,10 +122,10 @@ async fn handle(
         if prev.body_hash != body_hash {
             return Err(ExchangeError::OrderConflict);
         }
-        let case = ensure_linked(st, &partner, &prev).await?;
+        let case = ensure_linked(st, &partner.name, &prev).await?;
         return Ok((StatusCode::OK, receipt(&order, &case, prev.linked, true)));
     }
-    let actor = partner_actor(&partner);
+    let actor = partner_actor(&partner.name);
     let existing = same_matter_case(st, &person, &input).await?;
     let (case_id, linked) = match existing {
         Some(c) => (c.id, true),
@@ -151,7 +151,7 @@ async fn handle(
     if recorded.body_hash != body_hash {
         return Err(ExchangeError::OrderConflict);
     }
-    let case = ensure_linked(st, &partner, &recorded).await?;
+    let case = ensure_linked(st, &partner.name, &recorded).await?;
     Ok((
         if first {
             StatusCode::CREATED
@@ -202,9 +202,9 @@ async fn register(
 
 /// Records the order on its case unless the case already carries it (a repeated order, or a
 /// second request racing this one). Returns the case as it stands.
-async fn ensure_linked(
+pub(crate) async fn ensure_linked(
     st: &AppState,
-    partner: &Partner,
+    partner_name: &str,
     o: &ReceivedOrder,
 ) -> Result<CaseState, ExchangeError> {
     let carries = |c: &CaseState| {
@@ -221,12 +221,12 @@ async fn ensure_linked(
         return Ok(case);
     }
     let cmd = Command::LinkExternalOrder {
-        partner_id: partner.id,
-        partner: partner.name.clone(),
+        partner_id: o.partner_id,
+        partner: partner_name.to_string(),
         order_id: o.order_id.clone(),
         linked: o.linked,
     };
-    match service::execute(st, &partner_actor(partner), case, &cmd).await {
+    match service::execute(st, &partner_actor(partner_name), case, &cmd).await {
         Ok(c) => Ok(c),
         Err(e) => {
             // Lost a race with an identical request: the order is on the case all the same.

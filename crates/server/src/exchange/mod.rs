@@ -46,6 +46,28 @@ pub fn install(st: &AppState) {
         .add_deliverer(Arc::new(outbound::Deliverer::default()));
 }
 
+/// A case merged into another (并单) hands its partner orders on: the primary records them,
+/// so the partner hears about the case that now handles its matter. Failing here must not
+/// undo the merge, which is committed: it is logged instead.
+pub async fn follow_merge(st: &AppState, merged: &minsheng_core::workflow::CaseState) {
+    let Some(primary) = &merged.merged_into else {
+        return;
+    };
+    for o in &merged.external_orders {
+        let record = minsheng_store::exchange::ReceivedOrder {
+            partner_id: o.partner_id,
+            order_id: o.order_id.clone(),
+            body_hash: String::new(),
+            case_id: primary.id,
+            linked: true,
+            received_at: o.at,
+        };
+        if let Err(e) = inbound::ensure_linked(st, &o.partner, &record).await {
+            tracing::error!(error = %e, order = %o.order_id, "partner order did not follow the merge");
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/exchange/v1/orders", post(inbound::receive))

@@ -624,3 +624,56 @@ async fn partner_text_is_escaped_on_the_case_page(app: &TestApp) {
     assert!(!html.contains("<b>LJ</b>"));
 }
 both!(partner_text_is_escaped_on_the_case_page);
+
+async fn a_merged_case_hands_its_order_to_the_primary(app: &TestApp) {
+    let (p, rx) = partner_with_receiver(app).await;
+    let a = p.client.send_order(&order("LJ-0800")).await.expect("send");
+    assert_eq!(a.status, 201, "{}", a.body);
+    let dup = a.body["case_number"].as_str().expect("number").to_string();
+    // The hotline centre took the same matter by phone earlier.
+    let operator = app.login("hotline.linjiang").await;
+    let mut earlier = new_case("complaint", "hotline_12345", "13712345678");
+    earlier["title"] = json!("小区门口道路积水");
+    let (s, b) = app.post("/api/v1/cases", Some(&operator), &earlier).await;
+    assert_eq!(s, 201, "{b}");
+    let primary = b["case"]["id"].as_str().expect("id").to_string();
+    let primary_number = b["case"]["number"].as_str().expect("number").to_string();
+    app.ok(
+        &operator,
+        &dup,
+        json!({"command": "merge", "primary": primary, "primary_number": "x", "reason": "同一问题"}),
+    )
+    .await;
+    let m = rx.wait_for(3, WAIT).await;
+    let seen: Vec<(&str, &str)> = m
+        .iter()
+        .map(|x| {
+            (
+                x.json["status"].as_str().expect("status"),
+                x.json["case_number"].as_str().expect("number"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("received", dup.as_str()),
+            ("merged", dup.as_str()),
+            ("linked", primary_number.as_str())
+        ]
+    );
+    assert_eq!(m[1].json["merged_into"], primary_number.as_str());
+    // From then on the partner follows the primary.
+    app.ok(
+        &operator,
+        &primary,
+        json!({"command": "dispatch", "to_unit": "990102-zjj", "note": "请按职责办理"}),
+    )
+    .await;
+    let m = rx.wait_for(4, WAIT).await;
+    assert_eq!(m.len(), 4, "{m:?}");
+    assert_eq!(m[3].json["status"], "transferred");
+    assert_eq!(m[3].json["case_number"], primary_number.as_str());
+    assert_eq!(m[3].json["order_id"], "LJ-0800");
+}
+both!(a_merged_case_hands_its_order_to_the_primary);
