@@ -681,5 +681,9 @@ async fn a_merged_case_hands_its_order_to_the_primary(app: &TestApp) {
     assert_eq!(m[3].json["status"], "transferred");
     assert_eq!(m[3].json["case_number"], primary_number.as_str());
     assert_eq!(m[3].json["order_id"], "LJ-0800");
+    // The order events sit in the hash chain like any other.
+    let report = app.state.store.verify().await.expect("verify");
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(report.events >= 6, "{report:?}");
 }
 both!(a_merged_case_hands_its_order_to_the_primary);
