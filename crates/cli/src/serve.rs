@@ -33,6 +33,21 @@ pub struct Args {
     /// Reached over HTTPS only (directly or through a TLS proxy): every cookie is marked Secure.
     #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// 12345 exchange: how far a partner's message timestamp may be from our clock, in seconds.
+    #[arg(
+        long,
+        default_value_t = 300,
+        env = "MINSHENG_EXCHANGE_TIMESTAMP_WINDOW_SECS"
+    )]
+    pub exchange_timestamp_window_secs: u64,
+    /// 12345 exchange: how long one status delivery to a partner may take, in seconds (keep it
+    /// well under the outbox lease of 60 s).
+    #[arg(
+        long,
+        default_value_t = 10,
+        env = "MINSHENG_EXCHANGE_DELIVERY_TIMEOUT_SECS"
+    )]
+    pub exchange_delivery_timeout_secs: u64,
     /// Cases to generate with --demo.
     #[arg(long, default_value_t = 3000)]
     pub demo_cases: usize,
@@ -49,7 +64,13 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             per_phone_per_hour: a.submissions_per_phone_per_hour,
             trust_forwarded_for: a.trust_forwarded_for,
         })
-        .with_secure_cookies(a.secure_cookies);
+        .with_secure_cookies(a.secure_cookies)
+        .with_exchange(minsheng_server::exchange::Settings {
+            timestamp_window: std::time::Duration::from_secs(a.exchange_timestamp_window_secs),
+            delivery_timeout: std::time::Duration::from_secs(
+                a.exchange_delivery_timeout_secs.clamp(1, 50),
+            ),
+        });
     let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {

@@ -9,11 +9,11 @@
 //!
 //! A failed property panics (that is how libFuzzer and the test notice it).
 //!
-//! Not covered yet: the 12345 exchange (issue 7) does not exist; its message parser must get a
-//! target here when it lands.
+//! The 12345 exchange's work-order parser has the `exchange_order` target.
 
 mod cases;
 mod config;
+mod exchange;
 mod fixtures;
 mod imports;
 mod open311;
@@ -88,6 +88,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "identifiers",
         run: text::identifiers,
+    },
+    Target {
+        name: "exchange_order",
+        run: exchange::order,
     },
 ];
 

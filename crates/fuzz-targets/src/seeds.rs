@@ -92,6 +92,16 @@ pub fn seeds() -> Vec<Seed> {
             "api_key=k&service_code=0101&address_id=990102001001&description=%E5%99%AA%E9%9F%B3&attribute[kind]=report&attribute[detail]=x&media_url=http://a/b",
         ),
         s(
+            "exchange_order",
+            "order.json",
+            r#"{"order_id":"HZ-20260615-0001","kind":"complaint","topic":"0101","title":null,"content":"翠湖苑3栋电梯停运一周","region":"990102","address":"翠湖苑3栋","urgent":false,"caller":{"anonymous":false,"name":"李四","phone":"13900001111","id_number":null}}"#,
+        ),
+        s(
+            "exchange_order",
+            "anonymous.json",
+            r#"{"order_id":"x","kind":"report","topic":"01","content":"噪音扰民","caller":{"anonymous":true}}"#,
+        ),
+        s(
             "open311_xml",
             "text.txt",
             "电梯停运 <b>&amp;</b> \"引号\" 'apos'\r\n\ttab \u{7}bell ＡＢＣ",

@@ -159,6 +159,7 @@ targets!(
     case_json,
     text_pipeline,
     identifiers,
+    exchange_order,
 );
 
 #[test]

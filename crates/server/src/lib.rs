@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod grids;
 pub mod kpi;
@@ -43,6 +44,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub const MAX_BODY: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    exchange::install(&state);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::router())
         .merge(alerts::api::router())
         .merge(grids::api::router())
+        .merge(exchange::router())
         .merge(web::router(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -426,7 +426,10 @@ async fn merge(
         reason,
     };
     execute_one(st, actor, primary, &attach).await?;
-    execute_one(st, actor, duplicate, &merge).await
+    let merged = execute_one(st, actor, duplicate, &merge).await?;
+    // Boxed: following the merge runs a command through `execute` again.
+    Box::pin(crate::exchange::follow_merge(st, &merged)).await;
+    Ok(merged)
 }
 
 /// One command against one case, with re-reads on concurrent change.

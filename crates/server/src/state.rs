@@ -32,6 +32,8 @@ pub struct AppState {
     pub outbox: Arc<crate::outbox::Outbox>,
     /// Where site-visit photos are kept (`grid-photos/` beside the database).
     photo_dir: Arc<std::path::PathBuf>,
+    /// The 12345 exchange's timestamp window and delivery timeout.
+    pub exchange: Arc<crate::exchange::Settings>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             secure_cookies: false,
             outbox: Arc::new(crate::outbox::Outbox::default()),
             photo_dir: Arc::new(std::env::temp_dir().join("minsheng-grid-photos")),
+            exchange: Arc::new(crate::exchange::Settings::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),
@@ -84,6 +87,12 @@ impl AppState {
 
     pub fn photo_dir(&self) -> &std::path::Path {
         &self.photo_dir
+    }
+
+    /// Replaces the 12345 exchange's settings.
+    pub fn with_exchange(mut self, settings: crate::exchange::Settings) -> Self {
+        self.exchange = Arc::new(settings);
+        self
     }
 
     /// Marks every cookie `Secure` (the deployment is reached over HTTPS only).

@@ -14,6 +14,7 @@ pub mod dashboard;
 mod directory;
 mod error;
 pub mod grids;
+pub mod exchange;
 pub mod held;
 mod knowledge;
 pub mod kpi;

@@ -3,6 +3,7 @@
 //! knows the regulation can check line by line.
 
 mod grid;
+mod external;
 mod hotline;
 mod oversight;
 mod petition;
@@ -11,6 +12,7 @@ mod register;
 
 pub use grid::{MAX_VISIT_PHOTOS, SiteVisit, with_the_grid};
 pub use referral::{Referral, ReferralKind, ReferralOutcome, ReferralPolicy};
+pub use external::{ExternalOrder, MAX_ORDER_ID};
 pub use register::{PriorCase, PriorMatters, Registration};
 
 use crate::access::Actor;
@@ -216,6 +218,13 @@ pub enum Command {
     EscalateToTownship {
         reason: String,
     },
+    /// Records a partner platform's work order on the case (the 12345 exchange only).
+    LinkExternalOrder {
+        partner_id: uuid::Uuid,
+        partner: String,
+        order_id: String,
+        linked: bool,
+    },
 }
 
 impl Command {
@@ -259,6 +268,7 @@ impl Command {
             Command::RecordSiteVisit { .. } => "record_site_visit",
             Command::ResolveOnSpot { .. } => "resolve_on_spot",
             Command::EscalateToTownship { .. } => "escalate_to_township",
+            Command::LinkExternalOrder { .. } => "link_external_order",
         }
     }
 }
@@ -443,6 +453,12 @@ pub enum Event {
         to_unit: String,
         reason: String,
     },
+    ExternalOrderLinked {
+        partner_id: uuid::Uuid,
+        partner: String,
+        order_id: String,
+        linked: bool,
+    },
 }
 
 impl Event {
@@ -487,6 +503,7 @@ impl Event {
             Event::SiteVisited { .. } => "site_visited",
             Event::ResolvedOnSpot { .. } => "resolved_on_spot",
             Event::EscalatedToTownship { .. } => "escalated_to_township",
+            Event::ExternalOrderLinked { .. } => "external_order_linked",
         }
     }
 
@@ -554,6 +571,8 @@ impl Event {
             Event::SiteVisited { .. } => "网格员走访",
             Event::ResolvedOnSpot { .. } => "就地化解",
             Event::EscalatedToTownship { .. } => "上报乡镇（街道）",
+            Event::ExternalOrderLinked { linked: false, .. } => "接收12345平台工单",
+            Event::ExternalOrderLinked { .. } => "关联12345平台工单（同一事项不重复办理）",
         }
     }
 }
@@ -611,6 +630,12 @@ impl Event {
             Event::SiteVisited { .. } => "Site visit by the grid worker",
             Event::ResolvedOnSpot { .. } => "Resolved on the spot",
             Event::EscalatedToTownship { .. } => "Escalated to the township",
+            Event::ExternalOrderLinked { linked: false, .. } => {
+                "12345 platform work order received"
+            }
+            Event::ExternalOrderLinked { .. } => {
+                "12345 platform work order linked (same matter, handled once)"
+            }
         }
     }
 }
@@ -701,6 +726,9 @@ pub struct CaseState {
     /// 就地化解: when the grid worker resolved it on the spot.
     #[serde(default)]
     pub resolved_on_spot_at: Option<DateTime<Utc>>,
+    /// Work orders of partner platforms this case answers (the 12345 exchange).
+    #[serde(default)]
+    pub external_orders: Vec<ExternalOrder>,
 }
 
 /// A leader in personal charge of a case (领导包案).
@@ -815,6 +843,7 @@ impl CaseState {
             grid: None,
             visits: Vec::new(),
             resolved_on_spot_at: None,
+            external_orders: Vec::new(),
             reg,
         }
     }
@@ -1105,6 +1134,18 @@ pub fn apply(
         | Event::SiteVisited { .. }
         | Event::ResolvedOnSpot { .. }
         | Event::EscalatedToTownship { .. } => grid::apply(&mut s, event, at),
+        Event::ExternalOrderLinked {
+            partner_id,
+            partner,
+            order_id,
+            linked,
+        } => s.external_orders.push(ExternalOrder {
+            partner_id: *partner_id,
+            partner: partner.clone(),
+            order_id: order_id.clone(),
+            linked: *linked,
+            at,
+        }),
     }
     Some(s)
 }
@@ -1180,6 +1221,7 @@ pub fn decide(
             | Command::ResolveOnSpot { .. }
             | Command::EscalateToTownship { .. }),
         ) => grid::decide(s, cmd, ctx),
+        (Some(s), cmd @ Command::LinkExternalOrder { .. }) => external::decide(s, cmd, ctx),
         (Some(s), cmd) if s.reg.flow == Flow::Petition => petition::decide(s, cmd, ctx),
         (Some(s), cmd) => hotline::decide(s, cmd, ctx),
     }

@@ -25,6 +25,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         directory::regions, directory::topics, directory::units, directory::dispatch, directory::policy,
         admin::create_user, admin::list_users,
         crate::open311::admin::create, crate::open311::admin::list,
+        crate::exchange::admin::create, crate::exchange::admin::list, crate::exchange::admin::set_active,
         crate::alerts::api::list, crate::alerts::api::one, crate::alerts::api::step,
         crate::suggest::api::create, crate::suggest::api::list, crate::suggest::api::one,
         crate::suggest::api::events, crate::suggest::api::command, crate::suggest::api::scoreboard,

@@ -82,6 +82,7 @@ struct CasePage {
     related: Vec<super::insight::RelatedRow>,
     risks: Vec<super::insight::RiskRow>,
     topic_guess: Option<super::insight::TopicGuess>,
+    exchange: crate::exchange::view::CaseExchange,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -425,7 +426,9 @@ async fn page(
         &format!("{}{}", case.request, case.facts_reasons),
     )
     .filter(|g| !case.topic.starts_with(&g.code));
+    let exchange = crate::exchange::view::for_case(st, &case, |t| c.time(t)).await?;
     let page = CasePage {
+        exchange,
         related,
         risks,
         topic_guess,

@@ -311,6 +311,50 @@ impl TestApp {
     }
 }
 
+/// A second server process, as after a restart: its own store, state, HTTP server and
+/// outbox worker, on the same database and key directory as the `TestApp` it came from.
+pub struct Instance {
+    pub base: String,
+    pub state: AppState,
+}
+
+impl Instance {
+    pub async fn finish(self) {
+        self.state.store.close().await;
+    }
+}
+
+impl TestApp {
+    /// Stops this server's database access and with it its outbox worker (a crash, as far as
+    /// the database can tell: leases and due times stay as they were).
+    pub async fn stop(&self) {
+        self.state.store.close().await;
+    }
+
+    /// Starts another server on this app's database and key directory. Call `finish` on it
+    /// before the test ends.
+    pub async fn restart(&self) -> Instance {
+        let sealer = Sealer::load_or_create(&self.dir).expect("key");
+        let store = Store::open(&self.url, sealer).await.expect("reopen store");
+        let state = AppState::new(
+            store,
+            Policy::shipped(),
+            Calendar::shipped(),
+            test_directory(),
+            PasswordParams::cheap(),
+        )
+        .with_limits(minsheng_server::abuse::Limits::off())
+        .with_outbox(test_outbox());
+        let app = Application::bind("127.0.0.1:0", state.clone())
+            .await
+            .expect("bind");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until(std::future::pending()));
+        minsheng_server::outbox::spawn_worker(state.clone());
+        Instance { base, state }
+    }
+}
+
 /// A valid new-case body registered at the Donghu petition office about a Cuihu matter.
 pub fn new_case(kind: &str, channel: &str, phone: &str) -> Value {
     json!({

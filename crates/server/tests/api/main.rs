@@ -12,6 +12,7 @@ mod citizen;
 mod csrf;
 mod dashboard;
 mod grids;
+mod exchange;
 mod heldspam;
 mod hotline;
 mod knowledge;

@@ -307,6 +307,30 @@ pub fn rows() -> Vec<Row> {
             Json(r#"{"name":"客户端 {role}"}"#),
             "401 401 403 403 403 403 403 403 403 201 403",
         ),
+        // ---- 12345 exchange: partner administration ----
+        row(
+            "GET",
+            "/api/v1/admin/exchange/partners",
+            "/api/v1/admin/exchange/partners",
+            NoBody,
+            "401 401 403 403 403 403 403 403 403 200 403",
+        ),
+        row(
+            "POST",
+            "/api/v1/admin/exchange/partners",
+            "/api/v1/admin/exchange/partners",
+            Json(
+                r#"{"name":"12345平台 {role}","region":"990102","url":"http://127.0.0.1:9/status"}"#,
+            ),
+            "401 401 403 403 403 403 403 403 403 201 403",
+        ),
+        row(
+            "POST",
+            "/api/v1/admin/exchange/partners/{id}/active",
+            "/api/v1/admin/exchange/partners/00000000-0000-7000-8000-000000000000/active",
+            Json(r#"{"active":false}"#),
+            "401 401 403 403 403 403 403 403 403 404 403",
+        ),
         // ---- suggestions: staff API ----
         row(
             "POST",
@@ -543,6 +567,21 @@ pub fn rows() -> Vec<Row> {
             "/open311/v2/tokens/abc.json",
             NoBody,
             "404 404 404 404 404 404 404 404 404 404 404",
+        ),
+        // ---- 12345 exchange: partners sign their messages; no bearer token or cookie helps ----
+        row(
+            "POST",
+            "/exchange/v1/orders",
+            "/exchange/v1/orders",
+            Json(r#"{"order_id":"m-{role}"}"#),
+            "401 401 401 401 401 401 401 401 401 401 401",
+        ),
+        row(
+            "GET",
+            "/exchange/v1/schema/{file}",
+            "/exchange/v1/schema/order.json",
+            NoBody,
+            PUBLIC_PAGE,
         ),
         // ---- citizen portal ----
         row("GET", "/", "/", NoBody, PUBLIC_PAGE),
