@@ -33,6 +33,10 @@ pub struct Args {
     /// Reached over HTTPS only (directly or through a TLS proxy): every cookie is marked Secure.
     #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The token the telephone system (CTI) presents as `Authorization: Bearer …` when it
+    /// posts call events; without one, call events are refused.
+    #[arg(long, env = "MINSHENG_TELEPHONY_TOKEN", hide_env_values = true)]
+    pub telephony_token: Option<String>,
     /// Cases to generate with --demo.
     #[arg(long, default_value_t = 3000)]
     pub demo_cases: usize,
@@ -50,6 +54,7 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
             trust_forwarded_for: a.trust_forwarded_for,
         })
         .with_secure_cookies(a.secure_cookies);
+    st.telephony.set_token(a.telephony_token.as_deref());
     let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod service;
 pub mod state;
 pub mod suggest;
+pub mod telephony;
 pub mod textindex;
 pub mod views;
 pub mod web;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(suggest::api::router())
         .merge(open311::router())
         .merge(alerts::api::router())
+        .merge(telephony::api::router())
         .merge(web::router(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -27,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Producers and deliverers of outside messages, and the delivery worker's settings.
     pub outbox: Arc<crate::outbox::Outbox>,
+    /// The telephone system's token and the live channel of call pops.
+    pub telephony: Arc<crate::telephony::Telephony>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             )),
             secure_cookies: false,
             outbox: Arc::new(crate::outbox::Outbox::default()),
+            telephony: Arc::new(crate::telephony::Telephony::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),

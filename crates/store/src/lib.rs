@@ -23,6 +23,7 @@ pub mod purge;
 mod read;
 mod sql;
 pub mod suggestions;
+pub mod telephony;
 mod tx;
 pub mod typical;
 mod users;

@@ -23,5 +23,6 @@ mod privacy;
 mod reveals;
 mod rules;
 mod suggestions;
+mod telephony;
 mod textsearch;
 mod web;
