@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod kpi;
+pub mod notify;
 pub mod open311;
 pub mod outbox;
 pub mod service;

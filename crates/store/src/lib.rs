@@ -16,6 +16,7 @@ pub mod held;
 mod knowledge;
 pub mod kpi;
 mod kpi_write;
+pub mod notify;
 pub mod open311;
 pub mod outbox;
 mod oversight;

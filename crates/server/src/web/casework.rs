@@ -84,6 +84,8 @@ struct CasePage {
     topic_guess: Option<super::insight::TopicGuess>,
     notice: Option<String>,
     error: Option<String>,
+    /// Notices to the petitioner and their delivery (hidden where the petitioner is).
+    notices: Vec<crate::notify::view::NoticeRow>,
 }
 
 const PROBE: &str = "用于判断该操作当前是否可用的说明文字";
@@ -403,11 +405,18 @@ async fn page(
         &format!("{}{}", case.request, case.facts_reasons),
     )
     .filter(|g| !case.topic.starts_with(&g.code));
+    let withheld = access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld;
+    let notices = if withheld {
+        Vec::new()
+    } else {
+        crate::notify::view::rows(st, c, case.id).await?
+    };
     let page = CasePage {
+        notices,
         related,
         risks,
         topic_guess,
-        withheld: access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld,
+        withheld,
         can_reveal: access::can_reveal(actor, &case, &dir),
         revealed,
         topic_zh: topic.map(|t| t.name_zh.clone()).unwrap_or_default(),

@@ -17,6 +17,7 @@ mod knowledge;
 mod kpi;
 mod matrix;
 mod merge;
+mod notify;
 mod open311;
 mod outbox;
 mod privacy;
