@@ -45,4 +45,37 @@ impl Store {
             email: open("email", email)?,
         }))
     }
+
+    /// Sets (or with `None` clears) a staff user's e-mail; false when there is no such user.
+    pub async fn set_user_email(
+        &self,
+        username: &str,
+        email: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let sealed = email.map(|e| self.sealer.seal("email", e)).transpose()?;
+        let done = sqlx::query("UPDATE users SET email_enc = $2 WHERE username = $1")
+            .bind(username.to_string())
+            .bind(sealed)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The e-mail addresses of the active staff of a unit, in user-name order.
+    pub async fn unit_staff_emails(&self, unit: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
+            "SELECT email_enc FROM users WHERE unit = $1 AND active = 1 AND email_enc IS NOT NULL \
+             ORDER BY username",
+        )
+        .bind(unit.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(b,)| {
+                self.sealer
+                    .open("email", &b)
+                    .map_err(|e| StoreError::Crypto(e.to_string()))
+            })
+            .collect()
+    }
 }

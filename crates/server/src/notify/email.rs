@@ -97,23 +97,16 @@ impl EmailDeliverer {
             .await
             .map_err(|e| DeliveryError::Retry(e.to_string()))?
             .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
-        let to = st
-            .store
-            .petitioner_contact(payload.petitioner)
-            .await
-            .map_err(|e| DeliveryError::Retry(e.to_string()))?
-            .and_then(|c| c.email)
-            .ok_or_else(|| DeliveryError::Permanent("no e-mail address on record".into()))?;
-        let to: Mailbox = to
-            .parse()
-            .map_err(|_| DeliveryError::Permanent("e-mail address refused".into()))?;
+        let to = recipients(st, &payload).await?;
         let r = text::render(st, &case, payload.notice)
             .map_err(|e| DeliveryError::Permanent(format!("template: {e}")))?;
         let body = Body::new_with_encoding(r.body, ContentTransferEncoding::EightBit)
             .map_err(|_| DeliveryError::Permanent("body not 8-bit clean".into()))?;
-        let email = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = Message::builder().from(self.from.clone());
+        for t in to {
+            builder = builder.to(t);
+        }
+        let email = builder
             .subject(r.subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
@@ -124,6 +117,33 @@ impl EmailDeliverer {
             Err(e) => Err(DeliveryError::Retry(format!("smtp: {e}"))),
         }
     }
+}
+
+/// The petitioner's address, or those of the unit's active staff.
+async fn recipients(st: &AppState, p: &Payload) -> Result<Vec<Mailbox>, DeliveryError> {
+    let addresses = match (&p.petitioner, &p.unit) {
+        (Some(id), _) => st
+            .store
+            .petitioner_contact(*id)
+            .await
+            .map_err(|e| DeliveryError::Retry(e.to_string()))?
+            .and_then(|c| c.email)
+            .into_iter()
+            .collect(),
+        (None, Some(unit)) => st
+            .store
+            .unit_staff_emails(unit)
+            .await
+            .map_err(|e| DeliveryError::Retry(e.to_string()))?,
+        (None, None) => Vec::new(),
+    };
+    let boxes: Vec<Mailbox> = addresses.iter().filter_map(|a| a.parse().ok()).collect();
+    if boxes.is_empty() {
+        return Err(DeliveryError::Permanent(
+            "no e-mail address on record".into(),
+        ));
+    }
+    Ok(boxes)
 }
 
 impl Deliver for EmailDeliverer {

@@ -1,4 +1,5 @@
-//! Notices to petitioners (受理、不予受理、延期、答复) through the outbox: a producer turns the
+//! Notices through the outbox: to petitioners (受理、不予受理、延期、答复) and, for a supervision
+//! order (督办), to the e-mail of the staff of the unit that must report. A producer turns the
 //! events into messages on `notify:sms` or `notify:email`, by the channel the petitioner chose
 //! at registration; deliverers resolve the address when they send (the payload names the case
 //! and the petitioner, never an address) and render the bilingual text.

@@ -20,6 +20,8 @@ pub enum Notice {
     Extended,
     /// 处理意见 / 答复: the answer is ready.
     Decided,
+    /// 督办: to the staff of the unit that must report (by e-mail).
+    Supervised,
 }
 
 impl Notice {
@@ -29,6 +31,7 @@ impl Notice {
             "declined" => Some(Notice::Declined),
             "extension_granted" => Some(Notice::Extended),
             "opinion_issued" | "replied" | "answered_directly" => Some(Notice::Decided),
+            "supervised" => Some(Notice::Supervised),
             _ => None,
         }
     }
@@ -39,15 +42,20 @@ impl Notice {
             Notice::Declined => "declined",
             Notice::Extended => "extended",
             Notice::Decided => "decided",
+            Notice::Supervised => "supervised",
         }
     }
 }
 
-/// The payload: references only; the deliverer looks up the address and the case.
+/// The payload: references only; the deliverer looks up the address and the case. A notice
+/// goes to a petitioner or to the staff of a unit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Payload {
     pub notice: Notice,
-    pub petitioner: uuid::Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub petitioner: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// The topic for a petitioner, or none: anonymous reports and those who chose no notices get
@@ -66,19 +74,36 @@ pub fn topic(p: &minsheng_core::case::PetitionerRef) -> Option<&'static str> {
 
 pub fn produce(_st: &AppState, c: &Change<'_>) -> Vec<OutboxMessage> {
     let p = &c.after.reg.petitioner;
-    let Some(topic) = topic(p) else {
-        return Vec::new();
+    let message = |topic: &str, payload: Payload| {
+        serde_json::to_string(&payload)
+            .ok()
+            .map(|json| OutboxMessage::new(topic, Some(c.after.id), json))
     };
     c.events
         .iter()
         .filter_map(Notice::of)
-        .filter_map(|notice| {
-            let payload = serde_json::to_string(&Payload {
-                notice,
-                petitioner: p.id,
-            })
-            .ok()?;
-            Some(OutboxMessage::new(topic, Some(c.after.id), payload))
+        .filter_map(|notice| match notice {
+            // The order binds the unit holding the case; its staff are told by e-mail.
+            Notice::Supervised => c.after.supervisions.last().and_then(|s| {
+                message(
+                    TOPIC_EMAIL,
+                    Payload {
+                        notice,
+                        petitioner: None,
+                        unit: Some(s.unit.clone()),
+                    },
+                )
+            }),
+            _ => topic(p).and_then(|t| {
+                message(
+                    t,
+                    Payload {
+                        notice,
+                        petitioner: Some(p.id),
+                        unit: None,
+                    },
+                )
+            }),
         })
         .collect()
 }

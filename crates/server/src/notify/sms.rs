@@ -56,9 +56,12 @@ impl SmsDeliverer {
             .await
             .map_err(|e| DeliveryError::Retry(e.to_string()))?
             .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
+        let petitioner = payload
+            .petitioner
+            .ok_or_else(|| DeliveryError::Permanent("SMS goes to petitioners only".into()))?;
         let to = st
             .store
-            .petitioner_contact(payload.petitioner)
+            .petitioner_contact(petitioner)
             .await
             .map_err(|e| DeliveryError::Retry(e.to_string()))?
             .and_then(|c| c.phone)

@@ -89,6 +89,12 @@ fn words(n: Notice) -> (&'static str, &'static str, &'static str, &'static str) 
             "您反映的事项已出具处理意见，请用查询码查看；如不服，可在规定期限内申请复查。",
             "The answer to your matter is ready; see it with your query code. If you disagree you may ask for a review within the time limit.",
         ),
+        Notice::Supervised => (
+            "督办通知",
+            "Supervision order",
+            "上级机关已对该事项发出督办，请登录民声查看督办要求，并在期限内报告办理情况。",
+            "A supervising office has issued an order on this matter. Sign in to minsheng to read it and report on the handling within the time limit.",
+        ),
     }
 }
 
@@ -130,6 +136,10 @@ pub fn render(st: &AppState, case: &CaseState, notice: Notice) -> Result<Rendere
             minsheng_core::deadline::current_duty(case, &policy, &st.calendar)
                 .map(|d| date_words(d.last_day))
         }
+        Notice::Supervised => case.supervisions.last().map(|s| {
+            let n = s.respond_within_days;
+            (format!("{n}日内报告"), format!("report within {n} days"))
+        }),
         Notice::Declined | Notice::Decided => None,
     };
     let (due_zh, due_en) = match due {

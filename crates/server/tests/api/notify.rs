@@ -273,3 +273,51 @@ async fn choices_are_respected_and_checked(app: &TestApp) {
     assert!(sink.mails().is_empty() && gw.got.lock().unwrap().is_empty());
 }
 crate::both!(choices_are_respected_and_checked);
+
+async fn supervision_order_mails_the_unit_staff(app: &TestApp) {
+    let sink = SmtpSink::start().await;
+    notify::enable(
+        &app.state,
+        NotifyConfig {
+            email: Some(SmtpConfig {
+                url: sink.url(),
+                from: "noreply@minsheng.test".into(),
+            }),
+            sms: None,
+        },
+    )
+    .expect("notify");
+    assert!(
+        app.state
+            .store
+            .set_user_email("handler.donghu.zjj", Some("zjj.duty@donghu.gov.test"))
+            .await
+            .expect("set")
+    );
+    // The petitioner wants no notices: the only mail is the order to the unit.
+    let mut body = new_case("appeal", "visit", "13800008009");
+    body["petitioner"]["notify"] = json!("none");
+    let (id, number, _) = accepted(app, &body).await;
+    let sup = app.login("supervisor").await;
+    app.ok(
+        &sup,
+        &id,
+        json!({"command": "supervise", "instruction": "请五日内报告处理进展", "respond_within_days": 5}),
+    )
+    .await;
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1, "one supervision mail");
+    let m = &mails[0];
+    assert_eq!(m.to, ["zjj.duty@donghu.gov.test"]);
+    let subject = m.header("Subject").expect("subject");
+    assert!(
+        subject.contains("督办通知") && subject.contains("Supervision order"),
+        "{subject}"
+    );
+    assert!(m.body().contains(&format!("事项编号：{number}")));
+    assert!(m.body().contains("5日内报告") && m.body().contains("report within 5 days"));
+    let rows = settled(app, &id).await;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].payload.contains("990102-zjj") && !rows[0].payload.contains("@"));
+}
+crate::both!(supervision_order_mails_the_unit_staff);
