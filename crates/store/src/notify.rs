@@ -61,19 +61,20 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The e-mail addresses of the active staff of a unit, in user-name order.
-    pub async fn unit_staff_emails(&self, unit: &str) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
-            "SELECT email_enc FROM users WHERE unit = $1 AND active = 1 AND email_enc IS NOT NULL \
-             ORDER BY username",
+    /// The active staff of a unit that have an e-mail: (user name, address), by user name.
+    pub async fn unit_staff_emails(&self, unit: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT username, email_enc FROM users WHERE unit = $1 AND active = 1 \
+             AND email_enc IS NOT NULL ORDER BY username",
         )
         .bind(unit.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(b,)| {
+            .map(|(u, b)| {
                 self.sealer
                     .open("email", &b)
+                    .map(|e| (u, e))
                     .map_err(|e| StoreError::Crypto(e.to_string()))
             })
             .collect()

@@ -88,18 +88,24 @@ impl EmailDeliverer {
     async fn send(&self, st: &AppState, m: &OutboxRow) -> Result<(), DeliveryError> {
         let payload: Payload = serde_json::from_str(&m.payload)
             .map_err(|e| DeliveryError::Permanent(format!("payload: {e}")))?;
-        let case_id = m
-            .case_id
-            .ok_or_else(|| DeliveryError::Permanent("no case".into()))?;
-        let case = st
-            .store
-            .get_case(case_id)
-            .await
-            .map_err(|e| DeliveryError::Retry(e.to_string()))?
-            .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
-        let to = recipients(st, &payload).await?;
-        let r = text::render(st, &case, payload.notice)
-            .map_err(|e| DeliveryError::Permanent(format!("template: {e}")))?;
+        let (to, r) = match payload.alert {
+            Some(alert) => alert_mail(st, &payload, alert).await?,
+            None => {
+                let case_id = m
+                    .case_id
+                    .ok_or_else(|| DeliveryError::Permanent("no case".into()))?;
+                let case = st
+                    .store
+                    .get_case(case_id)
+                    .await
+                    .map_err(|e| DeliveryError::Retry(e.to_string()))?
+                    .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
+                let to = recipients(st, &payload).await?;
+                let r = text::render(st, &case, payload.notice)
+                    .map_err(|e| DeliveryError::Permanent(format!("template: {e}")))?;
+                (to, r)
+            }
+        };
         let body = Body::new_with_encoding(r.body, ContentTransferEncoding::EightBit)
             .map_err(|_| DeliveryError::Permanent("body not 8-bit clean".into()))?;
         let mut builder = Message::builder().from(self.from.clone());
@@ -119,6 +125,50 @@ impl EmailDeliverer {
     }
 }
 
+/// The alert's mail, to those of its unit's staff who may see the alert (an accused unit never
+/// learns of an alert about an accusation against it, Art. 30).
+async fn alert_mail(
+    st: &AppState,
+    p: &Payload,
+    alert: uuid::Uuid,
+) -> Result<(Vec<Mailbox>, text::Rendered), DeliveryError> {
+    let retry = |e: minsheng_store::StoreError| DeliveryError::Retry(e.to_string());
+    let rec = st
+        .store
+        .get_alert(alert)
+        .await
+        .map_err(retry)?
+        .ok_or_else(|| DeliveryError::Permanent("alert not found".into()))?;
+    let unit = p.unit.as_deref().unwrap_or_default();
+    let mut to = Vec::new();
+    for (username, email) in st.store.unit_staff_emails(unit).await.map_err(retry)? {
+        let Some(user) = st.store.user_by_username(&username).await.map_err(retry)? else {
+            continue;
+        };
+        let actor = minsheng_core::access::Actor {
+            user_id: Some(user.id),
+            name: user.display_name.clone(),
+            role: user.role,
+            unit: user.unit.clone(),
+        };
+        if crate::alerts::visible_to(st, &actor, &rec)
+            .await
+            .map_err(|e| DeliveryError::Retry(e.to_string()))?
+            && let Ok(mb) = email.parse::<Mailbox>()
+        {
+            to.push(mb);
+        }
+    }
+    if to.is_empty() {
+        return Err(DeliveryError::Permanent(
+            "no staff e-mail that may see the alert".into(),
+        ));
+    }
+    let r =
+        text::render_alert(&rec).map_err(|e| DeliveryError::Permanent(format!("template: {e}")))?;
+    Ok((to, r))
+}
+
 /// The petitioner's address, or those of the unit's active staff.
 async fn recipients(st: &AppState, p: &Payload) -> Result<Vec<Mailbox>, DeliveryError> {
     let addresses = match (&p.petitioner, &p.unit) {
@@ -134,7 +184,10 @@ async fn recipients(st: &AppState, p: &Payload) -> Result<Vec<Mailbox>, Delivery
             .store
             .unit_staff_emails(unit)
             .await
-            .map_err(|e| DeliveryError::Retry(e.to_string()))?,
+            .map_err(|e| DeliveryError::Retry(e.to_string()))?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect(),
         (None, None) => Vec::new(),
     };
     let boxes: Vec<Mailbox> = addresses.iter().filter_map(|a| a.parse().ok()).collect();

@@ -22,6 +22,8 @@ pub enum Notice {
     Decided,
     /// 督办: to the staff of the unit that must report (by e-mail).
     Supervised,
+    /// 预警: to the staff of the alert's unit who may see it (by e-mail).
+    Alert,
 }
 
 impl Notice {
@@ -43,6 +45,7 @@ impl Notice {
             Notice::Extended => "extended",
             Notice::Decided => "decided",
             Notice::Supervised => "supervised",
+            Notice::Alert => "alert",
         }
     }
 }
@@ -56,6 +59,8 @@ pub struct Payload {
     pub petitioner: Option<uuid::Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<uuid::Uuid>,
 }
 
 /// The topic for a petitioner, or none: anonymous reports and those who chose no notices get
@@ -91,6 +96,7 @@ pub fn produce(_st: &AppState, c: &Change<'_>) -> Vec<OutboxMessage> {
                         notice,
                         petitioner: None,
                         unit: Some(s.unit.clone()),
+                        alert: None,
                     },
                 )
             }),
@@ -101,11 +107,35 @@ pub fn produce(_st: &AppState, c: &Change<'_>) -> Vec<OutboxMessage> {
                         notice,
                         petitioner: Some(p.id),
                         unit: None,
+                        alert: None,
                     },
                 )
             }),
         })
         .collect()
+}
+
+/// Queues the e-mail about a newly raised alert to its unit's staff, when e-mail is configured.
+/// An alert is not a case change, so it goes straight to the outbox; failing to queue it is
+/// logged and does not undo the alert.
+pub async fn after_alert(st: &AppState, rec: &minsheng_store::AlertRecord) {
+    let Some(unit) = rec.unit.clone() else { return };
+    if !st.outbox.delivers(TOPIC_EMAIL) {
+        return;
+    }
+    let Ok(payload) = serde_json::to_string(&Payload {
+        notice: Notice::Alert,
+        petitioner: None,
+        unit: Some(unit),
+        alert: Some(rec.alert.id),
+    }) else {
+        return;
+    };
+    let m = OutboxMessage::new(TOPIC_EMAIL, None, payload);
+    match st.store.outbox_enqueue(&[m], crate::service::now()).await {
+        Ok(()) => st.outbox.wake(),
+        Err(e) => tracing::warn!(alert = %rec.alert.id, error = %e, "alert notice not queued"),
+    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,12 @@ fn words(n: Notice) -> (&'static str, &'static str, &'static str, &'static str) 
             "您反映的事项已出具处理意见，请用查询码查看；如不服，可在规定期限内申请复查。",
             "The answer to your matter is ready; see it with your query code. If you disagree you may ask for a review within the time limit.",
         ),
+        Notice::Alert => (
+            "预警通知",
+            "Alert",
+            "民声发出预警，请登录查看并按时签收。",
+            "minsheng raised an alert: sign in to read it and acknowledge it in time.",
+        ),
         Notice::Supervised => (
             "督办通知",
             "Supervision order",
@@ -96,6 +102,49 @@ fn words(n: Notice) -> (&'static str, &'static str, &'static str, &'static str) 
             "A supervising office has issued an order on this matter. Sign in to minsheng to read it and report on the handling within the time limit.",
         ),
     }
+}
+
+#[derive(Template)]
+#[template(path = "notify/alert.txt")]
+struct AlertText<'a> {
+    rule_zh: &'a str,
+    rule_en: &'a str,
+    level: u8,
+    path: String,
+    due_zh: Option<String>,
+    due_en: Option<String>,
+}
+
+/// The e-mail about an alert: its rule, level, page and report-within time; the evidence stays
+/// behind the sign-in.
+pub fn render_alert(rec: &minsheng_store::AlertRecord) -> Result<Rendered, askama::Error> {
+    let a = &rec.alert;
+    let due = rec.report_due.map(|d| {
+        d.with_timezone(&minsheng_core::deadline::china())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    });
+    let body = AlertText {
+        rule_zh: a.rule.zh(),
+        rule_en: a.rule.en(),
+        level: a.level,
+        path: format!("/staff/alerts/{}", a.id),
+        due_zh: due.clone(),
+        due_en: due,
+    }
+    .render()
+    .map(|b| wrap(&b, 72))?;
+    Ok(Rendered {
+        subject: format!(
+            "预警通知：{}（{}级） / Alert: {} (level {})",
+            a.rule.zh(),
+            a.level,
+            a.rule.en(),
+            a.level
+        ),
+        sms: body.clone(),
+        body,
+    })
 }
 
 /// Breaks lines to at most `max` bytes (at a space when the line has one, else between
@@ -140,7 +189,7 @@ pub fn render(st: &AppState, case: &CaseState, notice: Notice) -> Result<Rendere
             let n = s.respond_within_days;
             (format!("{n}日内报告"), format!("report within {n} days"))
         }),
-        Notice::Declined | Notice::Decided => None,
+        Notice::Declined | Notice::Decided | Notice::Alert => None,
     };
     let (due_zh, due_en) = match due {
         Some((zh, en)) => (Some(zh), Some(en)),

@@ -27,6 +27,7 @@ fn notice_words(n: Option<Notice>) -> (&'static str, &'static str) {
         Some(Notice::Declined) => ("不予受理告知", "Not accepted"),
         Some(Notice::Extended) => ("延期告知", "Extension"),
         Some(Notice::Decided) => ("处理意见告知", "Answer"),
+        Some(Notice::Alert) => ("预警通知", "Alert"),
         Some(Notice::Supervised) => ("督办通知（承办单位）", "Supervision order (to the unit)"),
         None => ("通知", "Notice"),
     }

@@ -321,3 +321,52 @@ async fn supervision_order_mails_the_unit_staff(app: &TestApp) {
     assert!(rows[0].payload.contains("990102-zjj") && !rows[0].payload.contains("@"));
 }
 crate::both!(supervision_order_mails_the_unit_staff);
+
+async fn new_alert_mails_the_staff_who_may_see_it(app: &TestApp) {
+    let sink = SmtpSink::start().await;
+    notify::enable(
+        &app.state,
+        NotifyConfig {
+            email: Some(SmtpConfig {
+                url: sink.url(),
+                from: "noreply@minsheng.test".into(),
+            }),
+            sms: None,
+        },
+    )
+    .expect("notify");
+    for (user, email) in [
+        ("coord.donghu", "duty@donghu-xfj.gov.test"),
+        ("handler.donghu.zjj", "zjj@donghu.gov.test"),
+    ] {
+        assert!(
+            app.state
+                .store
+                .set_user_email(user, Some(email))
+                .await
+                .expect("set")
+        );
+    }
+    // A risk phrase raises an alert about the receiving petition office (东湖区信访局).
+    let mut risky = new_case("appeal", "phone", "13800008010");
+    risky["facts_reasons"] = json!("补偿款拖了三年一直不给，再不解决我明天就去市政府楼顶跳楼。");
+    risky["petitioner"]["notify"] = json!("none");
+    app.register("intake.donghu", &risky).await;
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1, "one alert mail");
+    let m = &mails[0];
+    assert_eq!(m.to, ["duty@donghu-xfj.gov.test"], "only the alert's unit");
+    let subject = m.header("Subject").expect("subject");
+    assert!(
+        subject.contains("预警通知") && subject.contains("Alert"),
+        "{subject}"
+    );
+    assert!(m.body().contains("/staff/alerts/"));
+    assert!(
+        !m.data.contains("跳楼"),
+        "the evidence stays behind the sign-in"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.mails().len(), 1);
+}
+crate::both!(new_alert_mails_the_staff_who_may_see_it);
