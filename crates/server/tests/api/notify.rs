@@ -370,3 +370,70 @@ async fn new_alert_mails_the_staff_who_may_see_it(app: &TestApp) {
     assert_eq!(sink.mails().len(), 1);
 }
 crate::both!(new_alert_mails_the_staff_who_may_see_it);
+
+async fn intake_console_and_portal_take_the_choice(app: &TestApp) {
+    let form = |phone: &'static str, email: &'static str, notify: &'static str| {
+        vec![
+            ("channel", "phone"),
+            ("kind", "appeal"),
+            ("topic", "010101"),
+            ("title", "翠湖苑电梯停运两个月"),
+            ("request", "请求尽快修复翠湖苑3栋电梯"),
+            ("facts_reasons", "电梯停运两个月，多次报修无果。"),
+            ("region", "990102001001"),
+            ("address", "翠湖社区翠湖苑3栋"),
+            ("name", "李秀英"),
+            ("phone", phone),
+            ("email", email),
+            ("notify", notify),
+        ]
+    };
+    let intake = app.web_client(Some("intake.donghu")).await;
+    let citizen = app.web_client(None).await;
+    for (client, path, phone, email) in [
+        (&intake, "/staff/intake", "13800008011", "li.xy@example.cn"),
+        (&citizen, "/submit", "13800008012", "li.citizen@example.cn"),
+    ] {
+        let r = client
+            .post(format!("{}{path}", app.base))
+            .form(&form(phone, email, "email"))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200, "{path}");
+        let phone = minsheng_core::petitioner::Phone::parse(phone).expect("phone");
+        let cases = app
+            .state
+            .store
+            .cases_by_phone_index(&app.state.store.phone_index(&phone), 5)
+            .await
+            .expect("cases");
+        assert_eq!(cases.len(), 1, "{path} registered one case");
+        let p = &cases[0].reg.petitioner;
+        assert_eq!(
+            p.notify,
+            Some(minsheng_core::petitioner::NotifyChannel::Email)
+        );
+        let contact = app
+            .state
+            .store
+            .petitioner_contact(p.id)
+            .await
+            .expect("contact")
+            .expect("record");
+        assert_eq!(contact.email.as_deref(), Some(email));
+    }
+    // A bad address comes back on the form with the message, nothing registered.
+    let before = app.case_count().await;
+    let r = intake
+        .post(format!("{}/staff/intake", app.base))
+        .form(&form("13800008013", "li at example", "email"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("电子邮箱格式不正确"), "{html}");
+    assert_eq!(app.case_count().await, before);
+}
+crate::both!(intake_console_and_portal_take_the_choice);
