@@ -41,4 +41,5 @@
   source.addEventListener("call", function (ev) {
     try { show(JSON.parse(ev.data)); } catch (e) { /* a malformed event is skipped */ }
   });
+  source.addEventListener("open", function () { pop.setAttribute("data-live", "1"); });
 })();
