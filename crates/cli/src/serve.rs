@@ -48,6 +48,34 @@ pub struct Args {
         env = "MINSHENG_EXCHANGE_DELIVERY_TIMEOUT_SECS"
     )]
     pub exchange_delivery_timeout_secs: u64,
+    /// The token the telephone system (CTI) presents as `Authorization: Bearer …` when it
+    /// posts call events; without one, call events are refused.
+    #[arg(long, env = "MINSHENG_TELEPHONY_TOKEN", hide_env_values = true)]
+    pub telephony_token: Option<String>,
+    /// Notices by e-mail go through this SMTP server: `smtp://[user:password@]host[:port]`.
+    #[arg(long, env = "MINSHENG_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of notices by e-mail.
+    #[arg(
+        long,
+        default_value = "民声 <noreply@localhost>",
+        env = "MINSHENG_MAIL_FROM"
+    )]
+    pub mail_from: String,
+    /// Notices by SMS go to this HTTP gateway (POST JSON {to, text, sign}).
+    #[arg(long, env = "MINSHENG_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+    /// The gateway's bearer key.
+    #[arg(
+        long,
+        env = "MINSHENG_SMS_GATEWAY_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub sms_gateway_key: String,
+    /// The SMS signature (短信签名).
+    #[arg(long, default_value = "民声", env = "MINSHENG_SMS_SIGN")]
+    pub sms_sign: String,
     /// Cases to generate with --demo.
     #[arg(long, default_value_t = 3000)]
     pub demo_cases: usize,
@@ -71,6 +99,27 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
                 a.exchange_delivery_timeout_secs.clamp(1, 50),
             ),
         });
+    st.telephony.set_token(a.telephony_token.as_deref());
+    minsheng_server::notify::enable(
+        &st,
+        minsheng_server::notify::NotifyConfig {
+            email: a
+                .smtp_url
+                .clone()
+                .map(|url| minsheng_server::notify::email::SmtpConfig {
+                    url,
+                    from: a.mail_from.clone(),
+                }),
+            sms: a
+                .sms_gateway_url
+                .clone()
+                .map(|url| minsheng_server::notify::sms::GatewayConfig {
+                    url,
+                    key: a.sms_gateway_key.clone(),
+                    sign: a.sms_sign.clone(),
+                }),
+        },
+    )?;
     let mut projected = false;
     if a.demo {
         if st.store.count_cases().await? == 0 && st.store.list_users().await?.is_empty() {

@@ -23,6 +23,16 @@ pub enum Command {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Set (or with an empty value clear) a staff user's e-mail, where supervision orders to
+    /// their unit are sent.
+    SetEmail {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
     /// List staff users.
     List {
         #[command(flatten)]
@@ -32,6 +42,30 @@ pub enum Command {
 
 pub async fn run(c: Command) -> anyhow::Result<ExitCode> {
     match c {
+        Command::SetEmail {
+            store,
+            username,
+            email,
+        } => {
+            let email = match email.trim() {
+                "" => None,
+                e => Some(
+                    minsheng_core::petitioner::Email::parse(e)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                ),
+            };
+            let st = store.open_state().await?;
+            if !st
+                .store
+                .set_user_email(&username, email.as_ref().map(|e| e.as_str()))
+                .await?
+            {
+                anyhow::bail!("no such user: {username}");
+            }
+            st.store.audit("cli", "user_email_set", &username).await?;
+            println!("邮箱已设置 / e-mail set: {username}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Add {
             store,
             username,

@@ -205,4 +205,8 @@ pub struct PetitionerRef {
     pub phone_masked: Option<String>,
     #[serde(default)]
     pub organisation: bool,
+    /// The channel notices go out on (absent in cases registered before there was a choice,
+    /// and for anonymous reports, which get none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<crate::petitioner::NotifyChannel>,
 }

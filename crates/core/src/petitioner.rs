@@ -227,6 +227,87 @@ pub fn clean_text(
     Ok(s)
 }
 
+/// How a petitioner wants to hear about their case (受理、延期、答复): by SMS, by e-mail, or not
+/// at all (they follow it with the query code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyChannel {
+    Sms,
+    Email,
+    None,
+}
+
+impl NotifyChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyChannel::Sms => "sms",
+            NotifyChannel::Email => "email",
+            NotifyChannel::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(NotifyChannel::Sms),
+            "email" => Some(NotifyChannel::Email),
+            "none" => Some(NotifyChannel::None),
+            _ => None,
+        }
+    }
+}
+
+/// An e-mail address, checked enough to be worth sending to: one `@`, a dotted domain, no
+/// spaces or control characters, at most 254 characters.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let bad = || {
+            DomainError::invalid(
+                "petitioner.email",
+                "电子邮箱格式不正确",
+                "the e-mail address is not valid",
+            )
+        };
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        let ok = s.len() <= 254
+            && !local.is_empty()
+            && local.len() <= 64
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !s.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == ';'
+            });
+        if ok {
+            Ok(Email(s.to_string()))
+        } else {
+            Err(bad())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// z***@example.com: the first character of the local part and the domain.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
+    }
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Email({})", self.masked())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,6 +265,7 @@ fn registration(channel: Channel, kind: CaseKind, office: &str, region: &str) ->
             name_masked: "张*".into(),
             phone_masked: Some("138****5678".into()),
             organisation: false,
+            notify: None,
         },
         group_size: 1,
         representatives: 1,

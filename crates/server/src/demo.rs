@@ -765,6 +765,7 @@ async fn one_case(
             name_masked: mask_name(&name),
             phone_masked: Some(phone.masked()),
             organisation: false,
+            notify: None,
         },
         group_size: group,
         representatives: group.min(5),
@@ -781,6 +782,8 @@ async fn one_case(
         phone: Some(phone),
         id_number: idn,
         address: Some(addr),
+        email: None,
+        notify: None,
     };
     let created = service::create_decided(
         st,

@@ -13,11 +13,13 @@ pub mod exchange;
 pub mod extract;
 pub mod grids;
 pub mod kpi;
+pub mod notify;
 pub mod open311;
 pub mod outbox;
 pub mod service;
 pub mod state;
 pub mod suggest;
+pub mod telephony;
 pub mod textindex;
 pub mod views;
 pub mod web;
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::api::router())
         .merge(grids::api::router())
         .merge(exchange::router())
+        .merge(telephony::api::router())
         .merge(web::router(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -142,6 +142,12 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    /// Whether a deliverer is registered for `topic`: code that writes messages outside a case
+    /// change (`outbox_enqueue`) checks this first, so nothing is queued that nobody would send.
+    pub fn delivers(&self, topic: &str) -> bool {
+        self.deliverer_for(topic).is_some()
+    }
+
     fn deliverer_for(&self, topic: &str) -> Option<Arc<dyn Deliver>> {
         let ds = self.deliverers.read().ok()?;
         ds.iter()

@@ -9,7 +9,7 @@ use minsheng_core::case::*;
 use minsheng_core::deadline;
 use minsheng_core::ids;
 use minsheng_core::kpi::CaseLinks;
-use minsheng_core::petitioner::{IdNumber, Phone, clean_text, mask_name};
+use minsheng_core::petitioner::{Email, IdNumber, NotifyChannel, Phone, clean_text, mask_name};
 use minsheng_core::region::UnitKind;
 use minsheng_core::workflow::{
     self, CaseState, Command, Context, PriorCase, PriorMatters, Registration,
@@ -42,6 +42,13 @@ pub struct PetitionerInput {
     pub id_number: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// For notices by e-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// sms, email or none; without a choice, SMS when a phone is given, else e-mail when an
+    /// address is.
+    #[serde(default)]
+    pub notify: Option<NotifyChannel>,
 }
 
 /// A new case as submitted through the API.
@@ -91,7 +98,12 @@ pub struct Person {
 pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
     let id = uuid::Uuid::now_v7();
     if p.anonymous {
-        if p.name.is_some() || p.id_number.is_some() || p.address.is_some() || p.phone.is_some() {
+        if p.name.is_some()
+            || p.id_number.is_some()
+            || p.address.is_some()
+            || p.phone.is_some()
+            || p.email.is_some()
+        {
             return Err(minsheng_core::DomainError::invalid(
                 "petitioner",
                 "匿名反映时不登记姓名、电话、身份证号和住址",
@@ -106,6 +118,7 @@ pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
                 name_masked: "匿名".into(),
                 phone_masked: None,
                 organisation: false,
+                notify: None,
             },
             record: NewPetitioner {
                 id,
@@ -113,6 +126,8 @@ pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
                 phone: None,
                 id_number: None,
                 address: None,
+                email: None,
+                notify: None,
             },
             phone: None,
             id_number: None,
@@ -137,6 +152,13 @@ pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
         .map(|a| clean_text("petitioner.address", a, 0, 300))
         .transpose()?
         .filter(|a| !a.is_empty());
+    let email = p
+        .email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(Email::parse)
+        .transpose()?;
+    let notify = notify_channel(p.notify, phone.is_some(), email.is_some())?;
     if phone.is_none() && address.is_none() {
         return Err(minsheng_core::DomainError::invalid(
             "petitioner",
@@ -156,6 +178,7 @@ pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
             },
             phone_masked: phone.as_ref().map(Phone::masked),
             organisation: p.organisation,
+            notify: Some(notify),
         },
         record: NewPetitioner {
             id,
@@ -163,10 +186,39 @@ pub fn parse_person(p: &PetitionerInput) -> ApiResult<Person> {
             phone: phone.clone(),
             id_number: id_number.clone(),
             address,
+            email: email.map(|e| e.as_str().to_string()),
+            notify: Some(notify),
         },
         phone,
         id_number,
     })
+}
+
+/// The channel a petitioner's notices go out on: the one chosen, if its address was given;
+/// without a choice SMS when there is a phone, else e-mail when there is an address, else none.
+pub fn notify_channel(
+    chosen: Option<NotifyChannel>,
+    phone: bool,
+    email: bool,
+) -> ApiResult<NotifyChannel> {
+    match chosen {
+        Some(NotifyChannel::Sms) if !phone => Err(minsheng_core::DomainError::invalid(
+            "petitioner.notify",
+            "选择短信通知时请留下手机号码",
+            "give a phone number to be notified by SMS",
+        )
+        .into()),
+        Some(NotifyChannel::Email) if !email => Err(minsheng_core::DomainError::invalid(
+            "petitioner.notify",
+            "选择邮件通知时请留下电子邮箱",
+            "give an e-mail address to be notified by e-mail",
+        )
+        .into()),
+        Some(c) => Ok(c),
+        None if phone => Ok(NotifyChannel::Sms),
+        None if email => Ok(NotifyChannel::Email),
+        None => Ok(NotifyChannel::None),
+    }
 }
 
 /// The outcome of a registration.

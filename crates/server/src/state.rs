@@ -34,6 +34,8 @@ pub struct AppState {
     photo_dir: Arc<std::path::PathBuf>,
     /// The 12345 exchange's timestamp window and delivery timeout.
     pub exchange: Arc<crate::exchange::Settings>,
+    /// The telephone system's token and the live channel of call pops.
+    pub telephony: Arc<crate::telephony::Telephony>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             outbox: Arc::new(crate::outbox::Outbox::default()),
             photo_dir: Arc::new(std::env::temp_dir().join("minsheng-grid-photos")),
             exchange: Arc::new(crate::exchange::Settings::default()),
+            telephony: Arc::new(crate::telephony::Telephony::default()),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),

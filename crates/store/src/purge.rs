@@ -211,7 +211,7 @@ impl Store {
             for (case_id, petitioner_id) in &rows {
                 sqlx::query(
                     "UPDATE petitioners SET name_enc = NULL, phone_enc = NULL, phone_hash = NULL, \
-                     id_enc = NULL, id_hash = NULL, address_enc = NULL WHERE id = $1",
+                     id_enc = NULL, id_hash = NULL, address_enc = NULL, email_enc = NULL WHERE id = $1",
                 )
                 .bind(petitioner_id.clone())
                 .execute(&mut *tx)

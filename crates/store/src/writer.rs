@@ -30,6 +30,9 @@ pub struct NewPetitioner {
     pub phone: Option<Phone>,
     pub id_number: Option<IdNumber>,
     pub address: Option<String>,
+    /// For notices by e-mail (migration 0014); sealed like the rest.
+    pub email: Option<String>,
+    pub notify: Option<minsheng_core::petitioner::NotifyChannel>,
 }
 
 impl std::fmt::Debug for NewPetitioner {
@@ -104,6 +107,7 @@ struct SealedCreate {
     id_enc: Option<Vec<u8>>,
     id_hash: Option<String>,
     address_enc: Option<Vec<u8>>,
+    email_enc: Option<Vec<u8>>,
     query_code_enc: Vec<u8>,
     outbox: Vec<SealedMessage>,
 }
@@ -153,6 +157,7 @@ impl Handle {
                 .as_ref()
                 .map(|v| s.blind_index("id_number", v.as_str())),
             address_enc: seal("address", p.address.as_deref())?,
+            email_enc: seal("email", p.email.as_deref())?,
             query_code_enc: s.seal("query_code", &op.query_code)?,
             outbox: outbox::seal_all(s, &op.outbox)?,
             op,
@@ -335,8 +340,8 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
     }
 
     sqlx::query(
-        "INSERT INTO petitioners (id, name_enc, phone_enc, phone_hash, id_enc, id_hash, address_enc, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO petitioners (id, name_enc, phone_enc, phone_hash, id_enc, id_hash, address_enc, created_at, \
+         email_enc, notify_channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(op.petitioner.id.to_string())
     .bind(c.name_enc.clone())
@@ -346,6 +351,8 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
     .bind(c.id_hash.clone())
     .bind(c.address_enc.clone())
     .bind(millis(op.at))
+    .bind(c.email_enc.clone())
+    .bind(op.petitioner.notify.map(|n| n.as_str()))
     .execute(&mut **tx)
     .await?;
 

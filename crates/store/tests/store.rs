@@ -107,6 +107,7 @@ fn new_case(i: usize, at: DateTime<Utc>, idem: Option<&str>) -> CreateCase {
             name_masked: "张*".into(),
             phone_masked: Some(phone.masked()),
             organisation: false,
+            notify: None,
         },
         group_size: 1,
         representatives: 1,
@@ -140,6 +141,8 @@ fn new_case(i: usize, at: DateTime<Utc>, idem: Option<&str>) -> CreateCase {
             phone: Some(phone),
             id_number: None,
             address: None,
+            email: None,
+            notify: None,
         },
         query_code: code,
         idempotency: idem.map(|k| IdempotencyKey {

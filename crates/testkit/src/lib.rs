@@ -1,5 +1,7 @@
-//! Throw-away PostgreSQL databases for tests. The server comes from `MINSHENG_TEST_PG` (set by
+//! Throw-away PostgreSQL databases for tests, and a local SMTP sink (`smtp`). The server comes from `MINSHENG_TEST_PG` (set by
 //! `scripts/test.sh`) or the local default; a test that cannot reach it fails, it never skips.
+
+pub mod smtp;
 
 use sqlx::Connection;
 

@@ -173,3 +173,40 @@ fn reindex_rebuilds_the_search_index() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `users set-email`: a staff address for supervision and alert mail, sealed at rest; an unknown
+/// user or a malformed address is refused.
+#[test]
+fn users_set_email() {
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap().to_string();
+    let o = minsheng(&["demo", "--cases", "1", "--data", &data]);
+    assert!(o.status.success(), "demo: {}", text(&o));
+    let set = |user: &str, email: &str| {
+        minsheng(&[
+            "users",
+            "set-email",
+            "--data",
+            &data,
+            "--username",
+            user,
+            "--email",
+            email,
+        ])
+    };
+    let o = set("coord.donghu", "duty.office@donghu.gov.test");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!set("nobody.here", "a@b.cn").status.success());
+    assert!(!set("coord.donghu", "not an address").status.success());
+    let mut bytes = std::fs::read(dir.join("minsheng.db")).expect("db");
+    if let Ok(wal) = std::fs::read(dir.join("minsheng.db-wal")) {
+        bytes.extend(wal);
+    }
+    assert!(
+        !bytes
+            .windows(b"duty.office@donghu".len())
+            .any(|w| w == b"duty.office@donghu"),
+        "the address is sealed"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -2,17 +2,17 @@
 //! `apply(state, event) -> state`, both pure. One file per flow holds the rules a reader who
 //! knows the regulation can check line by line.
 
-mod grid;
 mod external;
+mod grid;
 mod hotline;
 mod oversight;
 mod petition;
 mod referral;
 mod register;
 
+pub use external::{ExternalOrder, MAX_ORDER_ID};
 pub use grid::{MAX_VISIT_PHOTOS, SiteVisit, with_the_grid};
 pub use referral::{Referral, ReferralKind, ReferralOutcome, ReferralPolicy};
-pub use external::{ExternalOrder, MAX_ORDER_ID};
 pub use register::{PriorCase, PriorMatters, Registration};
 
 use crate::access::Actor;

@@ -53,6 +53,7 @@ fn suggester() -> PetitionerRef {
         name_masked: "李*".into(),
         phone_masked: Some("139****0000".into()),
         organisation: false,
+        notify: None,
     }
 }
 

@@ -141,6 +141,7 @@ pub async fn raise(
         .await?;
     if new {
         publish(st, &rec);
+        crate::notify::producer::after_alert(st, &rec).await;
     }
     Ok((rec, new))
 }

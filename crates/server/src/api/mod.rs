@@ -38,13 +38,15 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::suggest::api::add_support,
         crate::grids::api::save, crate::grids::api::list, crate::grids::api::set_workers,
         crate::grids::api::rates,
+        crate::telephony::api::event,
     ),
     modifiers(&Security, &ClientErrors),
     tags((name = "cases", description = "Case intake, workflow and timeline (staff)"),
          (name = "public", description = "Citizen submission and tracking"),
          (name = "alerts", description = "Early-warning alerts (staff)"),
          (name = "suggestions", description = "People's suggestions and campaigns (staff)"),
-         (name = "auth"), (name = "directory"), (name = "admin"))
+         (name = "auth"), (name = "directory"), (name = "admin"),
+         (name = "telephony", description = "Call events from the telephone system (machine token)"))
 )]
 pub struct ApiDoc;
 

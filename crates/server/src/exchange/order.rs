@@ -189,6 +189,10 @@ pub fn to_case(
             phone: phone.map(str::to_string),
             id_number: id_number.map(str::to_string),
             address: None,
+            email: None,
+            // The partner platform answers its own caller (and hears every status change from
+            // us): a second message from here would say the same thing twice.
+            notify: Some(minsheng_core::petitioner::NotifyChannel::None),
         },
         group_size: 1,
         representatives: 1,

@@ -501,6 +501,8 @@ pub fn parse_request(dir: &Directory, p: &[(String, String)]) -> Result<NewCaseI
             phone,
             id_number: None,
             address: None,
+            email: None,
+            notify: None,
         },
         group_size: 1,
         representatives: 1,

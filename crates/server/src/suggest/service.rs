@@ -113,6 +113,7 @@ fn parse_suggester(p: &SuggesterInput) -> ApiResult<(PetitionerRef, NewPetitione
             },
             phone_masked: Some(phone.masked()),
             organisation: p.organisation,
+            notify: None,
         },
         NewPetitioner {
             id,
@@ -120,6 +121,8 @@ fn parse_suggester(p: &SuggesterInput) -> ApiResult<(PetitionerRef, NewPetitione
             phone: Some(phone),
             id_number: None,
             address,
+            email: None,
+            notify: None,
         },
     ))
 }
@@ -532,6 +535,8 @@ pub async fn handoff(st: &AppState, s: &SuggestionState) -> ApiResult<crate::ser
             phone: person.phone,
             id_number: None,
             address: person.address,
+            email: None,
+            notify: None,
         },
         group_size: 1,
         representatives: 1,

@@ -36,6 +36,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/alerts.js"),
     ),
     (
+        "calls.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/calls.js"),
+    ),
+    (
         "charts.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/charts.js"),

@@ -85,6 +85,8 @@ struct CasePage {
     exchange: crate::exchange::view::CaseExchange,
     notice: Option<String>,
     error: Option<String>,
+    /// Notices to the petitioner and their delivery (hidden where the petitioner is).
+    notices: Vec<crate::notify::view::NoticeRow>,
 }
 
 const PROBE: &str = "用于判断该操作当前是否可用的说明文字";
@@ -427,12 +429,19 @@ async fn page(
     )
     .filter(|g| !case.topic.starts_with(&g.code));
     let exchange = crate::exchange::view::for_case(st, &case, |t| c.time(t)).await?;
+    let withheld = access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld;
+    let notices = if withheld {
+        Vec::new()
+    } else {
+        crate::notify::view::rows(st, c, case.id).await?
+    };
     let page = CasePage {
         exchange,
+        notices,
         related,
         risks,
         topic_guess,
-        withheld: access::petitioner_visibility(actor, &case) == PetitionerVisibility::Withheld,
+        withheld,
         can_reveal: access::can_reveal(actor, &case, &dir),
         revealed,
         topic_zh: topic.map(|t| t.name_zh.clone()).unwrap_or_default(),

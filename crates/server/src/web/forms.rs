@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::service::{NewCaseInput, PetitionerInput};
 use minsheng_core::case::{CaseKind, Channel, Flow, Location};
+use minsheng_core::petitioner::NotifyChannel;
 use minsheng_core::workflow::Command;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -69,6 +70,8 @@ pub fn new_case(f: &FormData, channel: Channel, staff: bool) -> ApiResult<NewCas
             phone: None,
             id_number: None,
             address: None,
+            email: None,
+            notify: None,
         }
     } else {
         PetitionerInput {
@@ -78,6 +81,17 @@ pub fn new_case(f: &FormData, channel: Channel, staff: bool) -> ApiResult<NewCas
             phone: f.opt("phone"),
             id_number: f.opt("id_number"),
             address: f.opt("home_address"),
+            email: f.opt("email"),
+            notify: match f.get("notify") {
+                "" => None,
+                n => Some(NotifyChannel::parse(n).ok_or_else(|| {
+                    minsheng_core::DomainError::invalid(
+                        "petitioner.notify",
+                        "通知方式须为短信、邮件或不通知",
+                        "the notice channel must be sms, email or none",
+                    )
+                })?),
+            },
         }
     };
     Ok(NewCaseInput {

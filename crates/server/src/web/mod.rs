@@ -97,6 +97,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/staff/admin/units", post(admin::add_unit))
         .route("/staff/admin/dispatch", post(admin::set_dispatch))
         .merge(crate::grids::web::router())
+        .route("/staff/intake/calls", get(crate::telephony::stream::stream))
+        .merge(crate::telephony::callbacks::router())
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 

@@ -43,6 +43,8 @@ pub struct SubmitValues {
     pub name: String,
     pub phone: String,
     pub home_address: String,
+    pub email: String,
+    pub notify: String,
 }
 
 impl SubmitValues {
@@ -59,6 +61,8 @@ impl SubmitValues {
             name: f.get("name").into(),
             phone: f.get("phone").into(),
             home_address: f.get("home_address").into(),
+            email: f.get("email").into(),
+            notify: f.get("notify").into(),
         }
     }
 }

@@ -356,6 +356,58 @@ async fn intake_sees_caller_history(app: &TestApp) {
 }
 crate::both!(intake_sees_caller_history);
 
+/// A call rings at the agent's desk: the console shows the masked number and the caller's
+/// earlier case, fills the phone field, and the history panel follows.
+async fn ringing_call_pops_on_the_console(app: &TestApp) {
+    let (_, _, earlier) = app
+        .register("intake.donghu", &new_case("appeal", "phone", "13800002222"))
+        .await;
+    let earlier_number = earlier["number"].as_str().expect("number").to_string();
+    app.state.telephony.set_token(Some("cti-browser"));
+    let b = Browser::start(app, "callpop").await;
+    b.sign_in("intake.donghu").await;
+    b.goto("/staff/intake").await;
+    let mut live = false;
+    for _ in 0..100 {
+        let v = b
+            .js("return document.getElementById('call-pop').getAttribute('data-live');")
+            .await;
+        if v == serde_json::json!("1") {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(live, "the console listens for calls");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/telephony/events", app.base))
+        .bearer_auth("cti-browser")
+        .json(&serde_json::json!({"call_id": "b-1", "event": "ringing", "caller": "13800002222", "agent": "intake.donghu"}))
+        .send()
+        .await
+        .expect("call event");
+    assert_eq!(r.status(), 202);
+    let pop = b.find("#call-cases li").await;
+    assert!(pop.text().await.expect("pop").contains(&earlier_number));
+    assert_eq!(b.text("#call-number").await, "138****2222");
+    assert_eq!(
+        b.js("return document.getElementById('phone').value;").await,
+        serde_json::json!("13800002222")
+    );
+    let history = b.find("#history-list").await;
+    assert!(
+        history
+            .text()
+            .await
+            .expect("history")
+            .contains(&earlier_number)
+    );
+    b.shot("callpop").await;
+    b.close().await;
+}
+crate::both!(ringing_call_pops_on_the_console);
+
 /// User text with markup shows as text on every page that shows it, and runs nothing.
 async fn injected_markup_is_inert(app: &TestApp) {
     let evil_title = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">";

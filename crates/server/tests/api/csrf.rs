@@ -175,6 +175,18 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
     let (_, number_b, _) = answered_case(app, "13800007702").await;
     let (_, _, code_c) = answered_case(app, "13800007703").await;
     let held = held_ids(app).await;
+    let callback = app
+        .state
+        .store
+        .record_missed_call(
+            &minsheng_core::petitioner::Phone::parse("13800007709").expect("phone"),
+            "csrf-1",
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("missed call")
+        .id;
     // A risk phrase raises an alert for the supervisor.
     let mut risky = new_case("appeal", "phone", "13800007704");
     risky["facts_reasons"] = json!("补偿款拖了三年一直不给，再不解决我明天就去市政府楼顶跳楼。");
@@ -363,6 +375,14 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
             Some("coord.donghu"),
             format!("/staff/held/{}/reject", held[1]),
             vec![],
+            303,
+            true,
+        ),
+        // The missed-call callback list.
+        route(
+            Some("intake.donghu"),
+            format!("/staff/callbacks/{callback}/done"),
+            form(&[("outcome", "已回拨")]),
             303,
             true,
         ),
@@ -700,6 +720,7 @@ async fn every_web_write_needs_the_token(app: &TestApp) {
         "/staff/held",
         "/staff/admin",
         "/staff/kb",
+        "/staff/callbacks",
         "/suggest/new",
         "/suggest/track",
         "/suggest/handoff",

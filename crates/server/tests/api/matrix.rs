@@ -509,6 +509,35 @@ pub fn rows() -> Vec<Row> {
             NoBody,
             API_STAFF_NOT_GRID,
         ),
+        // ---- telephony ----
+        row(
+            "POST",
+            "/api/v1/telephony/events",
+            "/api/v1/telephony/events",
+            Json(r#"{"call_id":"m-{role}","event":"missed","caller":"13912340010"}"#),
+            "401 401 401 401 401 401 401 401 401 401 401",
+        ),
+        row(
+            "GET",
+            "/staff/intake/calls",
+            "/staff/intake/calls",
+            NoBody,
+            "401 401 200 200 403 403 403 403 403 403 403",
+        ),
+        row(
+            "GET",
+            "/staff/callbacks",
+            "/staff/callbacks",
+            NoBody,
+            "L L 200 200 403 403 403 403 403 403 403",
+        ),
+        row(
+            "POST",
+            "/staff/callbacks/{id}/done",
+            "/staff/callbacks/{callback}/done",
+            Form("outcome="),
+            "L L v400 v400 403 403 403 403 403 403 403",
+        ),
         // ---- Open311 ----
         row(
             "GET",
@@ -1246,6 +1275,20 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .expect("held list");
     vars.insert("held", held.first().expect("one held").id.to_string());
 
+    // A missed call waiting to be returned.
+    let missed = app
+        .state
+        .store
+        .record_missed_call(
+            &minsheng_core::petitioner::Phone::parse("13912340009").expect("phone"),
+            "matrix-1",
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("missed call");
+    vars.insert("callback", missed.id.to_string());
+
     // A suggestion (the citizen holds its code), a published one and a campaign.
     let campaign = open_campaign(app, "themed").await;
     let (sugg, scode, _) = submit(app, &suggestion_body(Some(&campaign), SUGGESTER_PHONE)).await;
@@ -1409,7 +1452,8 @@ pub async fn send(app: &TestApp, s: &Session, method: &str, path: &str, body: &B
         "POST" => s.client.post(&url),
         m => panic!("method {m}"),
     };
-    let api = !matches!(body, Body2::Form(_)) && !path.starts_with("/staff/alerts/stream");
+    let stream = path.starts_with("/staff/alerts/stream") || path == "/staff/intake/calls";
+    let api = !matches!(body, Body2::Form(_)) && !stream;
     if let (Some(t), true) = (&s.token, api) {
         req = req.bearer_auth(t);
     }
@@ -1459,7 +1503,7 @@ pub async fn send(app: &TestApp, s: &Session, method: &str, path: &str, body: &B
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let body = if path.starts_with("/staff/alerts/stream") && status == 200 {
+    let body = if stream && status == 200 {
         // A stream never ends: the status and headers are the answer.
         String::new()
     } else {

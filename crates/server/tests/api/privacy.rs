@@ -794,7 +794,7 @@ async fn bad_input_is_refused(app: &TestApp) {
             .json(&with(&ok_case, "priority", json!("high")))
             .expect(400, "invalid_json"),
         bad("unknown petitioner field", "POST", "/api/v1/cases")
-            .json(&with(&ok_case, "petitioner.email", json!("a@b.cn")))
+            .json(&with(&ok_case, "petitioner.wechat", json!("zhang_sf")))
             .expect(400, "invalid_json"),
         bad("unknown field submit", "POST", "/api/v1/public/cases")
             .json(&with(&online, "office", json!("990100-xfj")))
