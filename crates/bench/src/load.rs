@@ -32,7 +32,7 @@ impl Load {
 /// POSTs every body in `bodies` to `url` with `clients` concurrent clients; counts answers
 /// with status `want`.
 pub async fn post_all(url: &str, bodies: Arc<Vec<String>>, clients: usize, want: u16) -> Load {
-    let client = match reqwest::Client::builder()
+    let client = match minsheng_server::tls::client_builder()
         .pool_max_idle_per_host(clients)
         .timeout(Duration::from_secs(120))
         .build()

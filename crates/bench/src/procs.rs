@@ -126,7 +126,9 @@ impl Server {
     }
 
     pub async fn wait_healthy(&mut self, limit: Duration) -> anyhow::Result<()> {
-        let client = reqwest::Client::new();
+        let client = minsheng_server::tls::client_builder()
+            .build()
+            .expect("HTTP client");
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait()? {

@@ -139,7 +139,9 @@ async fn rss_run(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    let client = reqwest::Client::new();
+    let client = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client");
     let login: serde_json::Value = client
         .post(format!("{}/api/v1/auth/login", s.base))
         .json(&serde_json::json!({"username": "admin", "password": minsheng_server::demo::DEMO_PASSWORD}))

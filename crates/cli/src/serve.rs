@@ -52,7 +52,8 @@ pub struct Args {
     /// posts call events; without one, call events are refused.
     #[arg(long, env = "MINSHENG_TELEPHONY_TOKEN", hide_env_values = true)]
     pub telephony_token: Option<String>,
-    /// Notices by e-mail go through this SMTP server: `smtp://[user:password@]host[:port]`.
+    /// Notices by e-mail go through this SMTP server: `smtps://`, `smtp+starttls://` or (a
+    /// local relay) `smtp://`, then `[user:password@]host[:port]`.
     #[arg(long, env = "MINSHENG_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// The sender of notices by e-mail.

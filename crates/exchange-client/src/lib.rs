@@ -94,13 +94,23 @@ pub struct Client {
     http: reqwest::Client,
 }
 
+/// An HTTP(S) client; installs ring as the rustls provider first (reqwest is built without one,
+/// see the workspace Cargo.toml).
+fn http_client() -> reqwest::Client {
+    // Err: a provider is installed already, and serves.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .build()
+        .expect("an HTTP client with the ring provider")
+}
+
 impl Client {
     pub fn new(base: &str, partner_id: &str, secret: &str) -> Self {
         Client {
             base: base.trim_end_matches('/').to_string(),
             partner_id: partner_id.to_string(),
             secret: secret.to_string(),
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod state;
 pub mod suggest;
 pub mod telephony;
 pub mod textindex;
+pub mod tls;
 pub mod views;
 pub mod web;
 

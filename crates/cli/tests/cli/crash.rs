@@ -195,7 +195,7 @@ fn run(name: &str, store_args: &[&str], check: impl Fn() -> Check) -> (usize, us
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut child = start(&args, port, &log);
-        let client = reqwest::Client::builder()
+        let client = minsheng_server::tls::client_builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap();
@@ -223,7 +223,9 @@ fn run(name: &str, store_args: &[&str], check: impl Fn() -> Check) -> (usize, us
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut child = start(&args, port, &log);
-    let client = reqwest::Client::new();
+    let client = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client");
     rt.block_on(wait_healthy(&client, &base, &mut child));
     child.kill().ok();
     child.wait().ok();

@@ -49,7 +49,9 @@ impl Server {
             .spawn()
             .expect("start minsheng serve");
         let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
+        let client = minsheng_server::tls::client_builder()
+            .build()
+            .expect("HTTP client");
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -242,7 +244,7 @@ async fn file_everything(server: &Server) -> People {
         secrets.push(secret(&format!("address {addr}"), &[addr.to_string()]));
     }
 
-    let client = reqwest::Client::builder()
+    let client = minsheng_server::tls::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

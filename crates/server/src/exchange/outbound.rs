@@ -230,7 +230,7 @@ impl Default for Deliverer {
     fn default() -> Self {
         Deliverer {
             // Redirects are not followed: a partner's URL is configured, not discovered.
-            client: reqwest::Client::builder()
+            client: crate::tls::client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),

@@ -1,6 +1,6 @@
-//! E-mail over SMTP (lettre). `smtp://[user:password@]host[:port]`; the connection is plain
-//! SMTP (a local relay or a submission port behind the organisation's own TLS relay): the
-//! build carries no TLS stack, to keep compile times down — see README "Notifications".
+//! E-mail over SMTP (lettre): `smtps://` (TLS from the first byte, port 465),
+//! `smtp+starttls://` (STARTTLS required, port 587) or `smtp://` (plain, port 25: a local
+//! relay only). Certificates are checked against the Mozilla roots (src/tls.rs).
 
 use super::producer::Payload;
 use super::text;
@@ -10,13 +10,14 @@ use crate::state::AppState;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use minsheng_store::OutboxRow;
 use std::time::Duration;
 
 #[derive(Clone)]
 pub struct SmtpConfig {
-    /// `smtp://[user:password@]host[:port]` (port 25 when absent).
+    /// `smtps://`, `smtp+starttls://` or `smtp://`, then `[user:password@]host[:port]`.
     pub url: String,
     /// The sender, e.g. `民声 <noreply@xf.example.gov.cn>`.
     pub from: String,
@@ -29,15 +30,37 @@ impl std::fmt::Debug for SmtpConfig {
     }
 }
 
-/// Host, port and (user, password) of an `smtp://` URL.
-pub type SmtpTarget = (String, u16, Option<(String, String)>);
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+    /// `smtp+starttls://`: plain, then STARTTLS, which must succeed.
+    StartTls,
+    /// `smtp://`: no TLS (a relay on the same host or network).
+    Plain,
+}
 
-/// Host, port and credentials of an `smtp://` URL.
+/// Where and how to send: host, port, protection and (user, password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpTarget {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub credentials: Option<(String, String)>,
+}
+
+/// Host, port, protection and credentials of an SMTP URL.
 pub fn parse_url(url: &str) -> Result<SmtpTarget, ConfigError> {
     let bad = |why: &str| ConfigError::SmtpUrl(why.to_string());
-    let rest = url
-        .strip_prefix("smtp://")
-        .ok_or_else(|| bad("must start with smtp://"))?;
+    let (security, default_port, rest) = [
+        ("smtps://", Security::Tls, 465),
+        ("smtp+starttls://", Security::StartTls, 587),
+        ("smtp://", Security::Plain, 25),
+    ]
+    .into_iter()
+    .find_map(|(scheme, sec, port)| url.strip_prefix(scheme).map(|r| (sec, port, r)))
+    .ok_or_else(|| bad("must start with smtps://, smtp+starttls:// or smtp://"))?;
     let rest = rest.trim_end_matches('/');
     let (auth, hostport) = match rest.rsplit_once('@') {
         Some((a, h)) => (Some(a), h),
@@ -45,19 +68,24 @@ pub fn parse_url(url: &str) -> Result<SmtpTarget, ConfigError> {
     };
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("invalid port"))?),
-        None => (hostport, 25),
+        None => (hostport, default_port),
     };
     if host.is_empty() || host.contains('/') {
         return Err(bad("missing host"));
     }
-    let creds = auth
+    let credentials = auth
         .map(|a| {
             a.split_once(':')
                 .map(|(u, p)| (u.to_string(), p.to_string()))
                 .ok_or_else(|| bad("credentials must be user:password"))
         })
         .transpose()?;
-    Ok((host.to_string(), port, creds))
+    Ok(SmtpTarget {
+        host: host.to_string(),
+        port,
+        security,
+        credentials,
+    })
 }
 
 pub struct EmailDeliverer {
@@ -67,16 +95,26 @@ pub struct EmailDeliverer {
 
 impl EmailDeliverer {
     pub fn new(cfg: SmtpConfig) -> Result<Self, ConfigError> {
-        let (host, port, creds) = parse_url(&cfg.url)?;
+        let target = parse_url(&cfg.url)?;
         let from: Mailbox = cfg
             .from
             .parse()
             .map_err(|_| ConfigError::From(cfg.from.clone()))?;
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
+        let tls = || {
+            TlsParameters::new(target.host.clone())
+                .map_err(|e| ConfigError::SmtpUrl(format!("TLS: {e}")))
+        };
+        let tls = match target.security {
+            Security::Tls => Tls::Wrapper(tls()?),
+            Security::StartTls => Tls::Required(tls()?),
+            Security::Plain => Tls::None,
+        };
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(target.host.clone())
+            .port(target.port)
+            .tls(tls)
             // Well inside the outbox lease: a hung server must not get the message sent twice.
             .timeout(Some(Duration::from_secs(20)));
-        if let Some((u, p)) = creds {
+        if let Some((u, p)) = target.credentials {
             b = b.credentials(Credentials::new(u, p));
         }
         Ok(EmailDeliverer {
@@ -211,23 +249,33 @@ impl Deliver for EmailDeliverer {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_url;
+    use super::{Security, SmtpTarget, parse_url};
 
     #[test]
     fn smtp_urls() {
+        let t = |host: &str, port, security, credentials: Option<(&str, &str)>| SmtpTarget {
+            host: host.into(),
+            port,
+            security,
+            credentials: credentials.map(|(u, p)| (u.into(), p.into())),
+        };
         assert_eq!(
             parse_url("smtp://127.0.0.1:2525").unwrap(),
-            ("127.0.0.1".into(), 2525, None)
+            t("127.0.0.1", 2525, Security::Plain, None)
         );
         assert_eq!(
             parse_url("smtp://u:p@w@mail.example.cn").unwrap(),
-            (
-                "mail.example.cn".into(),
-                25,
-                Some(("u".into(), "p@w".into()))
-            )
+            t("mail.example.cn", 25, Security::Plain, Some(("u", "p@w")))
         );
-        assert!(parse_url("smtps://x").is_err());
+        assert_eq!(
+            parse_url("smtps://mail.example.cn").unwrap(),
+            t("mail.example.cn", 465, Security::Tls, None)
+        );
+        assert_eq!(
+            parse_url("smtp+starttls://u:p@mail.example.cn").unwrap(),
+            t("mail.example.cn", 587, Security::StartTls, Some(("u", "p")))
+        );
+        assert!(parse_url("imap://x").is_err());
         assert!(parse_url("smtp://host:port").is_err());
         assert!(parse_url("smtp://").is_err());
     }

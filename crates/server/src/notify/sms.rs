@@ -37,7 +37,7 @@ impl SmsDeliverer {
                 "URL must start with http(s)://".into(),
             ));
         }
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| ConfigError::Gateway(e.to_string()))?;

@@ -237,7 +237,9 @@ async fn add_unit_user(app: &TestApp, username: &str, role: &str) {
 /// Opens the live alert stream as `user`; returns the streaming response.
 async fn open_stream(app: &TestApp, user: &str) -> reqwest::Response {
     let token = app.login(user).await;
-    let r = reqwest::Client::new()
+    let r = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client")
         .get(format!("{}/staff/alerts/stream", app.base))
         .bearer_auth(token)
         .send()

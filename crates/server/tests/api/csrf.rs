@@ -785,7 +785,9 @@ async fn first_visit_cookie_and_forms(app: &TestApp) {
 
     // A post without any cookie (a forged first contact) is refused.
     let before = snapshot(app).await;
-    let r = reqwest::Client::new()
+    let r = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("{}/track", app.base))
         .form(&[
             ("query_code", "ABCDEFGHJK"),
@@ -993,7 +995,7 @@ async fn secure_cookies_behind_https(app: &TestApp) {
         .to_string();
     let token = meta_csrf_token(&r.text().await.expect("html")).expect("token");
     // The client will not send a Secure cookie over plain HTTP, so send it by hand.
-    let r = reqwest::Client::builder()
+    let r = minsheng_server::tls::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")

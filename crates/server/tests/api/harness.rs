@@ -193,7 +193,9 @@ impl TestApp {
         TestApp {
             backend,
             base,
-            client: reqwest::Client::new(),
+            client: minsheng_server::tls::client_builder()
+                .build()
+                .expect("HTTP client"),
             state,
             url,
             dir,
@@ -528,7 +530,7 @@ pub fn web_client_on(
     if let Some(t) = token {
         headers.insert("x-csrf-token", t.parse().expect("token header"));
     }
-    reqwest::Client::builder()
+    minsheng_server::tls::client_builder()
         .cookie_provider(jar)
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())

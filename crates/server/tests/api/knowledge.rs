@@ -68,7 +68,9 @@ async fn knowledge_base_search_and_expiry(app: &TestApp) {
     assert_eq!(s, 422, "the last day cannot precede the first");
 
     // The public sees the current article only; search uses the case engine (two characters).
-    let public = reqwest::Client::new();
+    let public = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client");
     let (_, html) = get(&public, app, "/kb?q=%E7%94%B5%E6%A2%AF").await;
     // Titles come highlighted (<mark>电梯</mark>…): compare the parts after the query term.
     assert!(html.contains("报修指南"), "{html}");

@@ -1361,7 +1361,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await;
     assert_eq!(s, 201, "{b}");
     let key = b["api_key"].as_str().expect("key").to_string();
-    let r = reqwest::Client::new()
+    let r = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("{}/open311/v2/requests.json", app.base))
         .form(&[
             ("api_key", key.as_str()),

@@ -241,7 +241,9 @@ async fn admin_edits_the_directory(app: &TestApp) {
     .await
     .expect("post");
     assert_eq!(r.status(), 303);
-    let r = reqwest::Client::new()
+    let r = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("{}/api/v1/auth/login", app.base))
         .json(&serde_json::json!({"username": "intake.donghu", "password": DEMO_PASSWORD}))
         .send()
@@ -260,7 +262,9 @@ async fn admin_edits_the_directory(app: &TestApp) {
 crate::both!(admin_edits_the_directory);
 
 async fn security_headers_and_login_throttling(app: &TestApp) {
-    let c = reqwest::Client::new();
+    let c = minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client");
     for path in ["/", "/submit", "/api/v1/regions", "/static/app.js"] {
         let r = c
             .get(format!("{}{path}", app.base))
