@@ -124,20 +124,11 @@ impl EmailDeliverer {
     }
 
     async fn send(&self, st: &AppState, m: &OutboxRow) -> Result<(), DeliveryError> {
-        let payload: Payload = serde_json::from_str(&m.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("payload: {e}")))?;
+        let payload = super::payload_of(m)?;
         let (to, r) = match payload.alert {
             Some(alert) => alert_mail(st, &payload, alert).await?,
             None => {
-                let case_id = m
-                    .case_id
-                    .ok_or_else(|| DeliveryError::Permanent("no case".into()))?;
-                let case = st
-                    .store
-                    .get_case(case_id)
-                    .await
-                    .map_err(|e| DeliveryError::Retry(e.to_string()))?
-                    .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
+                let case = super::case_of(st, m).await?;
                 let to = recipients(st, &payload).await?;
                 let r = text::render(st, &case, payload.notice)
                     .map_err(|e| DeliveryError::Permanent(format!("template: {e}")))?;

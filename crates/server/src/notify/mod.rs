@@ -55,3 +55,28 @@ pub fn enable(st: &AppState, cfg: NotifyConfig) -> Result<(), ConfigError> {
     st.outbox.add_producer(producer::produce);
     Ok(())
 }
+
+/// A stored notice's payload; one that cannot be read never will be.
+pub(crate) fn payload_of(
+    m: &minsheng_store::OutboxRow,
+) -> Result<producer::Payload, crate::outbox::DeliveryError> {
+    serde_json::from_str(&m.payload)
+        .map_err(|e| crate::outbox::DeliveryError::Permanent(format!("payload: {e}")))
+}
+
+/// The case a notice is about, read when sending (the store may be busy: retry; the case may be
+/// gone: give up).
+pub(crate) async fn case_of(
+    st: &AppState,
+    m: &minsheng_store::OutboxRow,
+) -> Result<minsheng_core::workflow::CaseState, crate::outbox::DeliveryError> {
+    use crate::outbox::DeliveryError;
+    let case_id = m
+        .case_id
+        .ok_or_else(|| DeliveryError::Permanent("no case".into()))?;
+    st.store
+        .get_case(case_id)
+        .await
+        .map_err(|e| DeliveryError::Retry(e.to_string()))?
+        .ok_or_else(|| DeliveryError::Permanent("case not found".into()))
+}

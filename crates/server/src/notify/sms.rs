@@ -3,7 +3,6 @@
 //! `{"to": "13800000000", "text": "…", "sign": "民声"}`. A 2xx is sent; 408, 429 and 5xx (or no
 //! answer) are tried again later with back-off; any other status is a refusal for good.
 
-use super::producer::Payload;
 use super::text;
 use super::{ConfigError, TOPIC_SMS};
 use crate::outbox::{Deliver, DeliveryError, DeliveryFuture};
@@ -45,17 +44,8 @@ impl SmsDeliverer {
     }
 
     async fn send(&self, st: &AppState, m: &OutboxRow) -> Result<(), DeliveryError> {
-        let payload: Payload = serde_json::from_str(&m.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("payload: {e}")))?;
-        let case_id = m
-            .case_id
-            .ok_or_else(|| DeliveryError::Permanent("no case".into()))?;
-        let case = st
-            .store
-            .get_case(case_id)
-            .await
-            .map_err(|e| DeliveryError::Retry(e.to_string()))?
-            .ok_or_else(|| DeliveryError::Permanent("case not found".into()))?;
+        let payload = super::payload_of(m)?;
+        let case = super::case_of(st, m).await?;
         let petitioner = payload
             .petitioner
             .ok_or_else(|| DeliveryError::Permanent("SMS goes to petitioners only".into()))?;
