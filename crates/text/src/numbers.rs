@@ -151,9 +151,11 @@ pub fn mask_all(text: &str) -> String {
 }
 
 /// The first three and last two characters stay, the digits between become `*`, separators
-/// stay: enough for a caller to recognise their own number, too little to dial it.
+/// stay: enough for a caller to recognise their own number, too little to dial it. Should the
+/// kept ends join neighbouring digit groups into something that spells a number, that is
+/// masked whole.
 pub fn mask_middle(text: &str) -> String {
-    mask_numbers_with(text, |cs| {
+    let once = mask_numbers_with(text, |cs| {
         let n = cs.len();
         cs.iter()
             .enumerate()
@@ -165,7 +167,12 @@ pub fn mask_middle(text: &str) -> String {
                 }
             })
             .collect()
-    })
+    });
+    if has_number(&once) {
+        mask_all(&once)
+    } else {
+        once
+    }
 }
 
 #[cfg(test)]
