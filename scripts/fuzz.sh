@@ -40,12 +40,17 @@ for t in "${targets[@]}"; do
   grep -qx "$t" <<<"$all" || { log "no target $t (have: $(echo $all))"; exit 2; }
 done
 
+# The quick mode runs in every test run: a fixed seed makes it a reproducible regression check
+# (the same mutations from the same corpus), so a test run cannot fail at random. The full
+# mode explores with a fresh seed each time; what it finds goes into fuzz/regressions/.
 if [ "$mode" = quick ]; then
   seconds=${MINSHENG_FUZZ_SECONDS:-15}
   sanitizer=${MINSHENG_FUZZ_SANITIZER:-none}
+  seed=${MINSHENG_FUZZ_SEED:-1}
 else
   seconds=${MINSHENG_FUZZ_SECONDS:-600}
   sanitizer=${MINSHENG_FUZZ_SANITIZER:-address}
+  seed=${MINSHENG_FUZZ_SEED:-0}
 fi
 
 # The toolchain: nightly if present, else stable allowed to take nightly flags.
@@ -94,7 +99,7 @@ for t in "${targets[@]}"; do
   # The first corpus directory collects what libFuzzer finds; the committed seeds are only read.
   set +e
   (cd fuzz && cargo "${toolchain[@]}" fuzz run "${flags[@]}" "$t" "$corpus" "corpus/$t" -- \
-    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    -seed="$seed" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
     -max_len=8192 -artifact_prefix="$artifacts/" -print_final_stats=1) >"$out" 2>&1
   rc=$?
   set -e
