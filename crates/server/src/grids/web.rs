@@ -246,55 +246,50 @@ async fn run(
     }
 }
 
-async fn resolve(
-    State(st): State<AppState>,
-    ws: WebStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let actor = ws.staff.actor();
-    let r = async {
-        let case = super::load_for_worker(&st, &actor, &id).await?;
-        let f = FormData::parse(&body)?;
-        let cmd = Command::ResolveOnSpot {
-            note: f.get("note").to_string(),
-        };
-        run(
-            &st,
-            &ws.c,
-            &actor,
-            case,
-            cmd,
-            ("已就地化解", "Resolved on the spot"),
-        )
-        .await
-    }
-    .await;
-    respond(&ws.c, r)
+async fn resolve(st: State<AppState>, ws: WebStaff, id: Path<String>, body: Bytes) -> Response {
+    let cmd = |f: &FormData| Command::ResolveOnSpot {
+        note: f.get("note").to_string(),
+    };
+    grid_command(
+        st,
+        ws,
+        id,
+        body,
+        cmd,
+        ("已就地化解", "Resolved on the spot"),
+    )
+    .await
 }
 
-async fn escalate(
+async fn escalate(st: State<AppState>, ws: WebStaff, id: Path<String>, body: Bytes) -> Response {
+    let cmd = |f: &FormData| Command::EscalateToTownship {
+        reason: f.get("reason").to_string(),
+    };
+    grid_command(
+        st,
+        ws,
+        id,
+        body,
+        cmd,
+        ("已上报乡镇（街道）", "Escalated to the township"),
+    )
+    .await
+}
+
+/// A grid worker's form that becomes one command on a matter of their grid.
+async fn grid_command(
     State(st): State<AppState>,
     ws: WebStaff,
     Path(id): Path<String>,
     body: Bytes,
+    command: impl FnOnce(&FormData) -> Command,
+    done: (&'static str, &'static str),
 ) -> Response {
     let actor = ws.staff.actor();
     let r = async {
         let case = super::load_for_worker(&st, &actor, &id).await?;
         let f = FormData::parse(&body)?;
-        let cmd = Command::EscalateToTownship {
-            reason: f.get("reason").to_string(),
-        };
-        run(
-            &st,
-            &ws.c,
-            &actor,
-            case,
-            cmd,
-            ("已上报乡镇（街道）", "Escalated to the township"),
-        )
-        .await
+        run(&st, &ws.c, &actor, case, command(&f), done).await
     }
     .await;
     respond(&ws.c, r)

@@ -297,28 +297,6 @@ async fn unacknowledged_alerts_and_ignored_orders_escalate(app: &TestApp) {
 }
 crate::both!(unacknowledged_alerts_and_ignored_orders_escalate);
 
-/// Reads server-sent events until one `alert` event arrives; returns its data.
-async fn next_alert(resp: &mut reqwest::Response, buf: &mut String) -> Option<Value> {
-    loop {
-        if let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if block.lines().any(|l| l == "event: alert") {
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data: "))
-                    .collect();
-                return serde_json::from_str(&data).ok();
-            }
-            continue;
-        }
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resp.chunk())
-            .await
-            .ok()?
-            .ok()??;
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 async fn stream(app: &TestApp, user: &str) -> reqwest::Response {
     let token = app.login(user).await;
     let r = app
@@ -343,7 +321,7 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
     let mut handler = stream(app, "handler.donghu.zjj").await;
     let (case_id, _, _) = app.register("intake.donghu", &risky("13800004001")).await;
     let (mut sbuf, mut hbuf) = (String::new(), String::new());
-    let got = next_alert(&mut sup, &mut sbuf)
+    let got = crate::harness::next_event("alert", &mut sup, &mut sbuf)
         .await
         .expect("supervisor event");
     assert_eq!(got["rule"], "risk_lexicon");
@@ -367,7 +345,7 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
     .await
     .expect("raise");
     assert!(new);
-    let first = next_alert(&mut handler, &mut hbuf)
+    let first = crate::harness::next_event("alert", &mut handler, &mut hbuf)
         .await
         .expect("handler event");
     assert_eq!(
@@ -377,7 +355,9 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
     );
     assert_ne!(first["id"], risk_id);
     // The supervisor sees that one too, and changes as they happen.
-    let next = next_alert(&mut sup, &mut sbuf).await.expect("second");
+    let next = crate::harness::next_event("alert", &mut sup, &mut sbuf)
+        .await
+        .expect("second");
     assert_eq!(next["id"], own.alert.id.to_string());
     let token = app.login("supervisor").await;
     app.post(
@@ -386,7 +366,9 @@ async fn live_alerts_reach_only_viewers_in_scope(app: &TestApp) {
         &json!({}),
     )
     .await;
-    let changed = next_alert(&mut sup, &mut sbuf).await.expect("change");
+    let changed = crate::harness::next_event("alert", &mut sup, &mut sbuf)
+        .await
+        .expect("change");
     assert_eq!(
         (changed["id"].as_str(), changed["status"].as_str()),
         (Some(risk_id.as_str()), Some("acknowledged"))

@@ -578,24 +578,7 @@ async fn every_state_changing_route(app: &TestApp) -> Vec<Route> {
 
 /// A grid for 翠湖苑 served by grid.cuihu, and two matters in it; returns their numbers.
 async fn grid_cases(app: &TestApp) -> (String, String) {
-    let admin = app.login("admin").await;
-    let (s, b) = app
-        .post(
-            "/api/v1/admin/grids",
-            Some(&admin),
-            &json!({"id": "cuihu-01", "name": "翠湖社区第一网格", "region": "990102001001",
-                    "center": {"lat": 30.5, "lng": 114.3}, "rings": 1, "keywords": ["翠湖苑"]}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = app
-        .post(
-            "/api/v1/admin/grids/cuihu-01/workers",
-            Some(&admin),
-            &json!({"usernames": ["grid.cuihu"]}),
-        )
-        .await;
-    assert_eq!(s, 204, "{b}");
+    app.cuihu_grid().await;
     let mut numbers = Vec::new();
     for phone in ["13800007721", "13800007722"] {
         let (_, _, case) = app

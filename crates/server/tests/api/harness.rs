@@ -491,6 +491,28 @@ impl TestApp {
             .await
     }
 
+    /// The grid `cuihu-01` over 翠湖苑 (its address keyword), served by grid.cuihu.
+    pub async fn cuihu_grid(&self) {
+        let admin = self.login("admin").await;
+        let (s, b) = self
+            .post(
+                "/api/v1/admin/grids",
+                Some(&admin),
+                &json!({"id": "cuihu-01", "name": "翠湖社区第一网格", "region": "990102001001",
+                        "center": {"lat": 30.5, "lng": 114.3}, "rings": 1, "keywords": ["翠湖苑"]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = self
+            .post(
+                "/api/v1/admin/grids/cuihu-01/workers",
+                Some(&admin),
+                &json!({"usernames": ["grid.cuihu"]}),
+            )
+            .await;
+        assert_eq!(s, 204, "{b}");
+    }
+
     /// How many cases the store holds.
     pub async fn case_count(&self) -> i64 {
         self.state.store.count_cases().await.expect("count cases")
@@ -543,4 +565,32 @@ pub fn meta_csrf_token(html: &str) -> Option<String> {
     let start = html.find(r#"<meta name="csrf-token" content=""#)? + 33;
     let len = html[start..].find('"')?;
     Some(html[start..start + len].to_string()).filter(|t| !t.is_empty())
+}
+
+/// Reads server-sent events until one named `event` arrives (10 s at most between chunks);
+/// returns its data. `buf` keeps what was read past it for the next call.
+pub async fn next_event(
+    event: &str,
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+) -> Option<Value> {
+    let wanted = format!("event: {event}");
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if block.lines().any(|l| l == wanted) {
+                let data: String = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect();
+                return serde_json::from_str(&data).ok();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resp.chunk())
+            .await
+            .ok()?
+            .ok()??;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
 }

@@ -1208,24 +1208,7 @@ pub async fn owned_case(app: &TestApp, phone: &str) -> (String, String, String) 
 async fn fixtures(app: &TestApp) -> Fixtures {
     let mut vars = BTreeMap::new();
     // The fixture cases lie in 翠湖社区's grid (their address names 翠湖苑), served by grid.cuihu.
-    let admin = app.login("admin").await;
-    let (s, b) = app
-        .post(
-            "/api/v1/admin/grids",
-            Some(&admin),
-            &json!({"id": "cuihu-01", "name": "翠湖社区第一网格", "region": "990102001001",
-                    "center": {"lat": 30.5, "lng": 114.3}, "rings": 1, "keywords": ["翠湖苑"]}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = app
-        .post(
-            "/api/v1/admin/grids/cuihu-01/workers",
-            Some(&admin),
-            &json!({"usernames": ["grid.cuihu"]}),
-        )
-        .await;
-    assert_eq!(s, 204, "{b}");
+    app.cuihu_grid().await;
     let (id, number, code) = owned_case(app, PHONE).await;
     vars.insert("case", id);
     vars.insert("case_no", number);

@@ -44,28 +44,6 @@ async fn console(app: &TestApp, user: &str) -> reqwest::Response {
     r
 }
 
-/// Reads server-sent events until a `call` event arrives (10 s at most); returns its data.
-async fn next_call(resp: &mut reqwest::Response, buf: &mut String) -> Option<Value> {
-    loop {
-        if let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if block.lines().any(|l| l == "event: call") {
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data: "))
-                    .collect();
-                return serde_json::from_str(&data).ok();
-            }
-            continue;
-        }
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resp.chunk())
-            .await
-            .ok()?
-            .ok()??;
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 async fn ringing_pops_on_the_addressed_console_only(app: &TestApp) {
     app.state.telephony.set_token(Some(TOKEN));
     let caller = "13800009001";
@@ -86,7 +64,9 @@ async fn ringing_pops_on_the_addressed_console_only(app: &TestApp) {
     )
     .await;
     assert_eq!(s, 202, "{ack}");
-    let pop = next_call(&mut agent, &mut abuf).await.expect("the pop");
+    let pop = crate::harness::next_event("call", &mut agent, &mut abuf)
+        .await
+        .expect("the pop");
     assert_eq!(pop["call_id"], "call-1");
     assert_eq!(pop["event"], "ringing");
     assert_eq!(pop["masked"], "138****9001");
@@ -113,7 +93,9 @@ async fn ringing_pops_on_the_addressed_console_only(app: &TestApp) {
     )
     .await;
     assert_eq!(s, 202);
-    let theirs = next_call(&mut other, &mut obuf).await.expect("own pop");
+    let theirs = crate::harness::next_event("call", &mut other, &mut obuf)
+        .await
+        .expect("own pop");
     assert_eq!(theirs["call_id"], "call-2", "another agent's call leaked");
     assert_eq!(theirs["cases"], json!([]));
     // Ended and missed calls pop nothing: the next event the agent sees is the next ringing.
@@ -132,7 +114,9 @@ async fn ringing_pops_on_the_addressed_console_only(app: &TestApp) {
         &event("call-5", "ringing", "13700009003", Some("intake.donghu")),
     )
     .await;
-    let next = next_call(&mut agent, &mut abuf).await.expect("next pop");
+    let next = crate::harness::next_event("call", &mut agent, &mut abuf)
+        .await
+        .expect("next pop");
     assert_eq!(next["call_id"], "call-5");
 
     // Only those with an intake console may listen; the console page carries the stream.
