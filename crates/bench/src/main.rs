@@ -17,6 +17,8 @@ mod intake;
 mod kpi;
 mod load;
 mod procs;
+#[allow(dead_code)] // until the django-helpdesk and DuckDB baselines use it
+mod pyenv;
 mod reindex;
 mod related;
 mod search;

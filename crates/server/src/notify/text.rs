@@ -158,7 +158,9 @@ pub fn wrap(text: &str, max: usize) -> String {
         }
         let mut cur = String::new();
         for ch in line.chars() {
-            if cur.len() + ch.len_utf8() > max {
+            // A loop, not an `if`: what follows the last space can itself be too long to take
+            // the next character (a short word, a space, then a run of Chinese).
+            while !cur.is_empty() && cur.len() + ch.len_utf8() > max {
                 match cur.rfind(' ').filter(|&p| p > 0) {
                     Some(p) => {
                         let rest = cur[p + 1..].to_string();
@@ -234,6 +236,19 @@ mod tests {
             prop_assert!(w.split('\n').all(|l| l.len() <= 72));
             let strip = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
             prop_assert_eq!(strip(&w), strip(&s));
+        }
+    }
+
+    /// Found by the property above in CI: breaking at the only space left a Chinese run that
+    /// was still too long for the next character.
+    #[test]
+    fn wrap_breaks_again_after_a_space_break() {
+        let found = "a 们们的项项，我，我a。的事项，，我，我们项项事的。";
+        for s in [found.to_string(), found.repeat(3)] {
+            let w = super::wrap(&s, 72);
+            assert!(w.split('\n').all(|l| l.len() <= 72), "{w}");
+            let strip = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            assert_eq!(strip(&w), strip(&s));
         }
     }
 
