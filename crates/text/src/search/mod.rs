@@ -1,10 +1,12 @@
 //! Full-text search over cases: a tantivy index that is a projection of the case log.
 //!
-//! Every text field is indexed twice: as jieba words (with the deployment's domain dictionary)
-//! for ranking, and as overlapping character bigrams for recall. A query term matches a case when
-//! its bigrams occur at consecutive positions (so any substring of two or more characters is
-//! found, whatever jieba made of it) or its words occur as a phrase. Terms are separated by
-//! whitespace or punctuation and all must match.
+//! A case's text (title, request, facts, place, opinion) is indexed as overlapping character
+//! bigrams and trigrams, so a query term matches a case exactly when it is a substring of the
+//! text, whatever a word segmenter would have made of it: one or two characters through the
+//! bigrams, three or more through the trigrams (a single term for three characters, a short
+//! phrase of every third trigram beyond). Titles are also indexed as jieba words (with the
+//! deployment's domain dictionary) and as bigrams, which only rank: a match in the title
+//! scores higher. Terms are separated by whitespace or punctuation and all must match.
 //!
 //! The index holds no personal data: [`CaseDoc`] has no field for a name, phone or identity
 //! number, and long digit runs in the free text (phone and identity numbers written into a
@@ -53,7 +55,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
-use tokenize::{BIGRAM, BigramTokenizer, WORDS, WordsTokenizer};
+use tokenize::{BIGRAM, BigramTokenizer, TRIGRAM, TrigramTokenizer, WORDS, WordsTokenizer};
 
 /// One case as the index sees it. Build it from the case projection; the index keeps a copy of
 /// the text fields for snippets.
@@ -234,8 +236,9 @@ struct Fields {
     id: Field,
     title: Field,
     title_ng: Field,
-    body: Field,
-    body_ng: Field,
+    /// Title and body as one value (so positions never overlap between fields).
+    text_ng: Field,
+    text_tg: Field,
     request: Field,
     facts: Field,
     address: Field,
@@ -266,8 +269,8 @@ fn schema() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED | FAST),
         title: b.add_text_field("title", indexed(WORDS) | STORED),
         title_ng: b.add_text_field("title_ng", indexed(BIGRAM)),
-        body: b.add_text_field("body", indexed(WORDS)),
-        body_ng: b.add_text_field("body_ng", indexed(BIGRAM)),
+        text_ng: b.add_text_field("text_ng", indexed(BIGRAM)),
+        text_tg: b.add_text_field("text_tg", indexed(TRIGRAM)),
         request: b.add_text_field("request", stored.clone()),
         facts: b.add_text_field("facts", stored.clone()),
         address: b.add_text_field("address", stored.clone()),
@@ -453,6 +456,7 @@ impl SearchIndex {
         let title = mask_digit_runs(&doc.title);
         d.add_text(f.title, &title);
         d.add_text(f.title_ng, &title);
+        let mut all = title.clone();
         for (stored, text) in [
             (f.request, &doc.request),
             (f.facts, &doc.facts),
@@ -464,11 +468,13 @@ impl SearchIndex {
             }
             let text = mask_digit_runs(text);
             d.add_text(stored, &text);
-            // One value per source field: tantivy leaves a position gap between values, so a
-            // phrase never runs from the end of the request into the facts.
-            d.add_text(f.body, &text);
-            d.add_text(f.body_ng, &text);
+            // A line break between fields: both n-gram analyzers leave a position gap at it,
+            // so a phrase never runs from the end of the request into the facts.
+            all.push('\n');
+            all.push_str(&text);
         }
+        d.add_text(f.text_ng, &all);
+        d.add_text(f.text_tg, &all);
         for (field, v) in [
             (f.status, &doc.status),
             (f.kind, &doc.kind),
@@ -503,7 +509,12 @@ impl SearchIndex {
                 en: "page size or offset out of range",
             });
         }
-        let (query, terms) = self.prepare(q)?;
+        let Prepared {
+            query,
+            matching,
+            count_apart,
+            terms,
+        } = self.prepare(q)?;
         let searcher = self.reader.searcher();
         let sort = match q.sort {
             SortBy::Relevance if terms.is_empty() => SortBy::Newest,
@@ -511,6 +522,12 @@ impl SearchIndex {
         };
         let top = TopDocs::with_limit(q.limit).and_offset(q.offset);
         let (total, addrs): (usize, Vec<(f32, DocAddress)>) = match sort {
+            // A one-term match is counted from its postings alone (no scoring), and ranking can
+            // then skip blocks that cannot reach the top.
+            SortBy::Relevance if count_apart => (
+                searcher.search(&matching, &Count)?,
+                searcher.search(&query, &top.order_by_score())?,
+            ),
             SortBy::Relevance => searcher.search(&query, &(Count, top.order_by_score()))?,
             SortBy::Newest | SortBy::Oldest => {
                 let order = if sort == SortBy::Newest {
@@ -519,7 +536,7 @@ impl SearchIndex {
                     Order::Asc
                 };
                 let (n, docs) = searcher.search(
-                    &query,
+                    &matching,
                     &(Count, top.order_by_fast_field::<i64>(CREATED, order)),
                 )?;
                 (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
@@ -537,7 +554,7 @@ impl SearchIndex {
     /// The ids of every case matching `q` (text, filters, visibility; sort, limit and offset
     /// are ignored), in index order. For exports and for measuring recall.
     pub fn matching_ids(&self, q: &SearchQuery) -> Result<Vec<String>, SearchError> {
-        let (query, _) = self.prepare(q)?;
+        let query = self.prepare(q)?.matching;
         let searcher = self.reader.searcher();
         let mut docs: Vec<DocAddress> = searcher
             .search(&query, &tantivy::collector::DocSetCollector)?
@@ -564,7 +581,7 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn prepare(&self, q: &SearchQuery) -> Result<(Box<dyn Query>, Vec<String>), SearchError> {
+    fn prepare(&self, q: &SearchQuery) -> Result<Prepared, SearchError> {
         if q.text.chars().count() > MAX_QUERY_CHARS {
             return Err(SearchError::InvalidQuery {
                 zh: "搜索内容过长",
@@ -578,8 +595,7 @@ impl SearchIndex {
                 en: "too many search terms",
             });
         }
-        let query = self.build_query(q, &terms)?;
-        Ok((query, terms))
+        self.build_query(q, terms)
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32, marks: &[Vec<char>]) -> SearchHit {
@@ -610,15 +626,16 @@ impl SearchIndex {
         }
     }
 
-    fn build_query(
-        &self,
-        q: &SearchQuery,
-        terms: &[String],
-    ) -> Result<Box<dyn Query>, SearchError> {
+    fn build_query(&self, q: &SearchQuery, terms: Vec<String>) -> Result<Prepared, SearchError> {
         let f = &self.fields;
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in terms {
-            must.push((Occur::Must, self.term_query(term)?));
+        let mut rank: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut single_terms = !terms.is_empty();
+        for term in &terms {
+            let t = self.term_query(term)?;
+            must.push((Occur::Must, t.must));
+            rank.push((Occur::Should, t.rank));
+            single_terms &= t.single_term;
         }
         let mut filter = |query: Box<dyn Query>| {
             must.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
@@ -677,43 +694,101 @@ impl SearchIndex {
                 Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
             ));
         }
-        Ok(Box::new(BooleanQuery::new(must)))
+        let matching: Box<dyn Query> = Box::new(BooleanQuery::new(must.clone()));
+        must.extend(rank);
+        Ok(Prepared {
+            query: Box::new(BooleanQuery::new(must)),
+            matching,
+            // Phrases are checked position by position: counting them apart from ranking
+            // would check every match twice.
+            count_apart: single_terms,
+            terms,
+        })
     }
 
-    /// One query term: its bigrams as a phrase on the bigram fields, or its words as a phrase
-    /// on the word fields; a title match counts double.
-    fn term_query(&self, term: &str) -> Result<Box<dyn Query>, SearchError> {
+    /// One query term: what a case must contain (the term as a substring, through the n-gram
+    /// fields), and what ranks it higher (the term in the title).
+    fn term_query(&self, term: &str) -> Result<TermQueries, SearchError> {
         let f = &self.fields;
         let grams = BigramTokenizer::query_grams(term);
         let single_char = grams.len() == 1 && grams[0].chars().count() == 1;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [(f.title_ng, 2.0), (f.body_ng, 1.0)] {
-            let q: Box<dyn Query> = if single_char {
-                // Every character starts a token (a bigram, or the unigram closing a run), so
-                // a one-character term is a prefix of some token exactly where it occurs.
-                // Alphanumeric characters need no regex escaping.
-                Box::new(RegexQuery::from_pattern(&format!("{}.*", grams[0]), field)?)
-            } else {
-                phrase(field, &grams)
-            };
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-        }
+        let trigrams = TrigramTokenizer::query_grams(term);
+        let (must, single_term): (Box<dyn Query>, bool) = if single_char {
+            // Every character starts a bigram token (or is the unigram closing a run), so a
+            // one-character term is a prefix of some token exactly where it occurs.
+            // Alphanumeric characters need no regex escaping.
+            let pattern = format!("{}.*", grams[0]);
+            (
+                Box::new(RegexQuery::from_pattern(&pattern, f.text_ng)?),
+                false,
+            )
+        } else if trigrams.is_empty() {
+            (phrase(f.text_ng, &grams), grams.len() == 1)
+        } else {
+            let one = trigrams.len() == 1;
+            (phrase_at(f.text_tg, &trigrams), one)
+        };
+        let mut rank: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let title_ng: Box<dyn Query> = if single_char {
+            Box::new(RegexQuery::from_pattern(
+                &format!("{}.*", grams[0]),
+                f.title_ng,
+            )?)
+        } else {
+            phrase(f.title_ng, &grams)
+        };
+        rank.push((Occur::Should, Box::new(BoostQuery::new(title_ng, 2.0))));
         let words = self.words.query_words(term);
         if !words.is_empty() && !single_char {
-            for (field, boost) in [(f.title, 2.0), (f.body, 1.0)] {
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(phrase(field, &words), boost)),
-                ));
-            }
+            rank.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(phrase(f.title, &words), 2.0)),
+            ));
         }
-        Ok(Box::new(BooleanQuery::new(should)))
+        Ok(TermQueries {
+            must,
+            rank: Box::new(BooleanQuery::new(rank)),
+            single_term,
+        })
     }
 
     /// The tantivy index, for benchmarks and diagnostics.
     pub fn tantivy(&self) -> &Index {
         &self.index
     }
+}
+
+/// A term's queries (see [`SearchIndex::term_query`]).
+struct TermQueries {
+    must: Box<dyn Query>,
+    rank: Box<dyn Query>,
+    /// `must` is one term: counting its matches costs no position checks.
+    single_term: bool,
+}
+
+/// What a search evaluates: the full query (matching and ranking), the part that decides
+/// which cases match, and whether counting that part alone is cheaper than counting while
+/// ranking.
+struct Prepared {
+    query: Box<dyn Query>,
+    matching: Box<dyn Query>,
+    count_apart: bool,
+    terms: Vec<String>,
+}
+
+fn phrase_at(field: Field, tokens: &[(usize, String)]) -> Box<dyn Query> {
+    if let [(_, only)] = tokens {
+        return Box::new(TermQuery::new(
+            Term::from_field_text(field, only),
+            IndexRecordOption::WithFreqs,
+        ));
+    }
+    Box::new(PhraseQuery::new_with_offset(
+        tokens
+            .iter()
+            .map(|(o, t)| (*o, Term::from_field_text(field, t)))
+            .collect(),
+    ))
 }
 
 fn phrase(field: Field, tokens: &[String]) -> Box<dyn Query> {
@@ -740,6 +815,7 @@ fn tokenizers(segmenter: &Segmenter) -> TokenizerManager {
         }),
     );
     m.register(BIGRAM, TextAnalyzer::from(BigramTokenizer));
+    m.register(TRIGRAM, TextAnalyzer::from(TrigramTokenizer));
     m
 }
 

@@ -11,12 +11,20 @@
 //!   at consecutive positions: a phrase query over bigrams is a substring test. Each run also
 //!   ends with a one-character token so a single-character query can be answered by a prefix
 //!   match on the term dictionary.
+//! * `ms_trigram`: overlapping trigrams of every run, the same way. A string of n ≥ 3
+//!   characters occurs exactly when the trigrams starting at offsets 0, 3, 6, … and n − 3 occur
+//!   at those relative positions: every third trigram is enough, because its neighbours are
+//!   implied by the characters they share. That makes the phrase for a long query two or three
+//!   rare terms instead of n − 1 common bigrams, and a three-character query a single term
+//!   whose count the index already knows. Runs are separated by three empty positions, so a
+//!   phrase whose required positions are at most three apart can never step over the gap.
 
 use crate::segment::Segmenter;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub(crate) const WORDS: &str = "ms_words";
 pub(crate) const BIGRAM: &str = "ms_bigram";
+pub(crate) const TRIGRAM: &str = "ms_trigram";
 
 /// Folds one character the way both analyzers and the highlighter do.
 pub(crate) fn fold_char(c: char) -> char {
@@ -195,6 +203,80 @@ impl BigramTokenizer {
     }
 }
 
+/// Trigrams of every run of letters and digits (see the module notes).
+#[derive(Clone, Default)]
+pub(crate) struct TrigramTokenizer;
+
+/// Empty positions between two runs: more than the widest step between the trigrams a query
+/// requires (three).
+const TRIGRAM_GAP: usize = 3;
+
+impl TrigramTokenizer {
+    pub(crate) fn tokens(text: &str) -> Vec<Token> {
+        let mut out = Vec::with_capacity(text.len() / 2);
+        let mut position = 0usize;
+        let mut run: Vec<(usize, char)> = Vec::new();
+        let mut flush = |run: &mut Vec<(usize, char)>, end: usize, position: &mut usize| {
+            if run.len() >= 3 {
+                for (i, w) in run.windows(3).enumerate() {
+                    let mut t = String::with_capacity(12);
+                    t.extend([w[0].1, w[1].1, w[2].1]);
+                    out.push(Token {
+                        offset_from: w[0].0,
+                        offset_to: run.get(i + 3).map_or(end, |n| n.0),
+                        position: *position,
+                        text: t,
+                        position_length: 1,
+                    });
+                    *position += 1;
+                }
+                *position += TRIGRAM_GAP;
+            }
+            run.clear();
+        };
+        for (at, c) in text.char_indices() {
+            let f = fold_char(c);
+            if f.is_alphanumeric() {
+                run.push((at, f));
+            } else {
+                flush(&mut run, at, &mut position);
+            }
+        }
+        flush(&mut run, text.len(), &mut position);
+        out
+    }
+
+    /// The trigrams a term of three or more characters must have, with their offsets: every
+    /// third one and the last. Empty for shorter terms.
+    pub(crate) fn query_grams(term: &str) -> Vec<(usize, String)> {
+        let chars: Vec<char> = term
+            .chars()
+            .map(fold_char)
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        if chars.len() < 3 {
+            return Vec::new();
+        }
+        let last = chars.len() - 3;
+        let mut offsets: Vec<usize> = (0..=last).step_by(3).collect();
+        if offsets.last() != Some(&last) {
+            offsets.push(last);
+        }
+        offsets
+            .into_iter()
+            .map(|o| (o, chars[o..o + 3].iter().collect()))
+            .collect()
+    }
+}
+
+impl Tokenizer for TrigramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream::new(Self::tokens(text))
+    }
+}
+
 impl Tokenizer for BigramTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
@@ -229,6 +311,28 @@ mod tests {
         assert_eq!(BigramTokenizer::query_grams("翠湖苑"), vec!["翠湖", "湖苑"]);
         assert_eq!(BigramTokenizer::query_grams("Ａ"), vec!["a"]);
         assert!(BigramTokenizer::query_grams("，。").is_empty());
+    }
+
+    #[test]
+    fn trigrams_leave_a_gap_between_runs_and_queries_take_every_third() {
+        let toks = TrigramTokenizer::tokens("翠湖苑小区，３栋AB，东湖");
+        let texts: Vec<(&str, usize)> =
+            toks.iter().map(|t| (t.text.as_str(), t.position)).collect();
+        assert_eq!(
+            texts,
+            vec![("翠湖苑", 0), ("湖苑小", 1), ("苑小区", 2), ("3栋a", 6), ("栋ab", 7)]
+        );
+        let src = "翠湖苑小区，３栋AB，东湖";
+        assert_eq!(&src[toks[3].offset_from..toks[3].offset_to], "３栋A");
+        let q = |t| TrigramTokenizer::query_grams(t);
+        assert_eq!(q("翠湖苑"), vec![(0, "翠湖苑".to_string())]);
+        assert_eq!(
+            q("翠湖苑小"),
+            vec![(0, "翠湖苑".to_string()), (1, "湖苑小".to_string())]
+        );
+        let seven: Vec<usize> = q("业主委员会同意").into_iter().map(|(o, _)| o).collect();
+        assert_eq!(seven, vec![0, 3, 4]);
+        assert!(q("东湖").is_empty());
     }
 
     #[test]
