@@ -694,7 +694,9 @@ impl SearchIndex {
                 Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
             ));
         }
-        let matching: Box<dyn Query> = Box::new(BooleanQuery::new(must.clone()));
+        let matching: Box<dyn Query> = Box::new(BooleanQuery::new(
+            must.iter().map(|(o, q)| (*o, q.box_clone())).collect(),
+        ));
         must.extend(rank);
         Ok(Prepared {
             query: Box::new(BooleanQuery::new(must)),

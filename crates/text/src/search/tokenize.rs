@@ -320,7 +320,13 @@ mod tests {
             toks.iter().map(|t| (t.text.as_str(), t.position)).collect();
         assert_eq!(
             texts,
-            vec![("翠湖苑", 0), ("湖苑小", 1), ("苑小区", 2), ("3栋a", 6), ("栋ab", 7)]
+            vec![
+                ("翠湖苑", 0),
+                ("湖苑小", 1),
+                ("苑小区", 2),
+                ("3栋a", 6),
+                ("栋ab", 7)
+            ]
         );
         let src = "翠湖苑小区，３栋AB，东湖";
         assert_eq!(&src[toks[3].offset_from..toks[3].offset_to], "３栋A");
