@@ -767,7 +767,7 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
                 None => ("—".into(), "—".into(), "—".into()),
             };
             println!(
-                "| {} | {:.2} | {:.2} | {bp50} | {bp95} | {speed} | {:.1} | {:.1} | {:.0}× |",
+                "| {} | {:.2} | {:.2} | {bp50} | {bp95} | {speed} | {:.1} | {:.1} | {:.1}× |",
                 t.name,
                 t.rollup.0,
                 t.rollup.1,
