@@ -8,14 +8,20 @@
 //! case's outcomes are added to the cells exactly as `kpi::cell_keys` + `KpiCounts::add` would
 //! (overall, every region of its chain, each unit charged), and written as one row to the
 //! baseline table. The answers of both sides are compared before anything is timed.
+//!
+//! The same rows also go, as they are generated, to a CSV file that DuckDB (`duckdb.rs`,
+//! `bench/duckdb/kpi.py`) loads and scans for every dashboard query, at every size including
+//! 10M where the SQL baseline table is skipped; its answers must equal the rollups' too.
 
-use crate::percentile;
+use crate::{duckdb, percentile};
 use minsheng_core::case::{Channel, Flow};
 use minsheng_core::kpi::{Count, Grain, KpiCounts, KpiKey, KpiRollup, Metric, Scope};
 use minsheng_core::region::{Level, UnitKind};
 use minsheng_store::{Sealer, Store, VolumeKey};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 use std::collections::{BTreeMap, HashMap};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -346,6 +352,69 @@ async fn index_baseline(pool: &AnyPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The text columns of a case's baseline row, in `BASELINE_COLS` order (the outcomes follow).
+fn fields<'a>(w: &'a World, c: &Case) -> [&'a str; 10] {
+    let chain = &w.leaves[c.leaf];
+    let day = w.days[c.day].as_str();
+    [
+        day,
+        &day[..7],
+        &chain[1],
+        &chain[2],
+        &chain[chain.len() - 1],
+        &w.units[c.office],
+        &w.units[c.unit],
+        c.flow.as_str(),
+        c.channel.as_str(),
+        &w.tops[c.top],
+    ]
+}
+
+/// The baseline rows as a CSV file for DuckDB, written while the cases are generated so that
+/// 10M of them never sit in memory. No field needs quoting (checked once, on the labels).
+struct CsvRows {
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+}
+
+impl CsvRows {
+    fn create(path: &Path, w: &World) -> anyhow::Result<Self> {
+        let labels = w.leaves.iter().flatten().chain(&w.units).chain(&w.tops);
+        let channels = CHANNELS.iter().map(|c| c.as_str());
+        let flows = [Flow::Petition.as_str(), Flow::Hotline.as_str()];
+        if let Some(bad) = labels
+            .map(String::as_str)
+            .chain(channels)
+            .chain(flows)
+            .find(|l| l.contains([',', '"', '\n', '\r']))
+        {
+            anyhow::bail!("label {bad:?} would need quoting in the CSV rows");
+        }
+        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+        writeln!(out, "{}", BASELINE_COLS.replace(' ', ""))?;
+        Ok(CsvRows {
+            path: path.to_path_buf(),
+            out,
+        })
+    }
+
+    fn push(&mut self, w: &World, c: &Case) -> std::io::Result<()> {
+        self.out.write_all(fields(w, c).join(",").as_bytes())?;
+        for o in c.outcomes {
+            match o {
+                Some(k) => write!(self.out, ",{k}")?,
+                None => self.out.write_all(b",")?,
+            }
+        }
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(mut self) -> anyhow::Result<PathBuf> {
+        self.out.flush()?;
+        Ok(self.path)
+    }
+}
+
 async fn insert_baseline(pool: &AnyPool, w: &World, cases: &[Case]) -> anyhow::Result<()> {
     const ROWS: usize = 400;
     let mut tx = pool.begin().await?;
@@ -368,19 +437,9 @@ async fn insert_baseline(pool: &AnyPool, w: &World, cases: &[Case]) -> anyhow::R
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for c in chunk {
-            let chain = &w.leaves[c.leaf];
-            let day = &w.days[c.day];
-            q = q
-                .bind(day.clone())
-                .bind(day[..7].to_string())
-                .bind(chain[1].clone())
-                .bind(chain[2].clone())
-                .bind(chain[chain.len() - 1].clone())
-                .bind(w.units[c.office].clone())
-                .bind(w.units[c.unit].clone())
-                .bind(c.flow.as_str())
-                .bind(c.channel.as_str())
-                .bind(w.tops[c.top].clone());
+            for f in fields(w, c) {
+                q = q.bind(f.to_string());
+            }
             for o in c.outcomes {
                 q = q.bind(o.map(i16::from));
             }
@@ -526,12 +585,16 @@ struct Target {
     name: &'static str,
     rollup: (f64, f64),
     baseline: Option<(f64, f64)>,
+    /// DuckDB's full scan of the same rows: (p50, p95).
+    duckdb: (f64, f64),
 }
 
 /// The p95 of every dashboard query, per backend: (backend, query, p95 ms).
 pub struct Summary {
     pub cases: usize,
     pub p95: Vec<(String, String, f64)>,
+    /// DuckDB's p95 ÷ the rollups' p95 for every query, per backend: (backend, query, ratio).
+    pub duckdb_ratio: Vec<(String, String, f64)>,
 }
 
 impl Summary {
@@ -542,6 +605,16 @@ impl Summary {
             .filter(|(b, _, _)| b == "sqlite")
             .map(|(_, _, v)| *v)
             .reduce(f64::max)
+    }
+
+    /// The smallest DuckDB p95 ÷ SQLite rollup p95 over the queries: how many times faster
+    /// than a DuckDB full scan the kept rollups answer even their least favourable query.
+    pub fn min_duckdb_ratio_sqlite(&self) -> Option<f64> {
+        self.duckdb_ratio
+            .iter()
+            .filter(|(b, _, _)| b == "sqlite")
+            .map(|(_, _, v)| *v)
+            .reduce(f64::min)
     }
 
     /// One line per query and backend, for the standalone command.
@@ -583,13 +656,17 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
     let mut acc = Acc::default();
     let keep = !a.no_baseline;
     let mut cases = Vec::with_capacity(if keep { a.cases } else { 0 });
+    std::fs::create_dir_all(&a.dir)?;
+    let mut csv = CsvRows::create(&a.dir.join("kpi-cases.csv"), &w)?;
     for _ in 0..a.cases {
         let c = case(&w, &mut rng);
         add(&mut acc, &sc, &w, &c);
+        csv.push(&w, &c)?;
         if keep {
             cases.push(c);
         }
     }
+    let csv = csv.finish()?;
     let (day, month) = rollups(&acc, &sc, &w);
     let volume = volumes(&acc, &sc, &w);
     eprintln!(
@@ -606,8 +683,29 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
         "# KPI dashboard, {} generated cases (2025-01-01 … 2026-11-27)\n",
         a.cases
     );
+    let duck = {
+        let (dir, runs, queries) = (a.dir.clone(), a.runs, duck_queries(&w));
+        tokio::task::spawn_blocking(move || duckdb::run(&dir, &csv, runs, &queries)).await??
+    };
+    // The rows were only written for DuckDB; at 10M cases they take over a gigabyte.
+    let _ = std::fs::remove_file(a.dir.join("kpi-cases.csv"));
+    anyhow::ensure!(
+        duck.rows == a.cases as u64,
+        "DuckDB loaded {} rows of {} cases",
+        duck.rows,
+        a.cases
+    );
+    println!(
+        "DuckDB {} (default settings: {} threads) loaded the {} case rows from CSV in {:.1} s \
+         (database file {:.0} MiB); each DuckDB query below scans that table (no rollups, no \
+         indexes), after one untimed run, and its answer equals the rollups'.\n",
+        duck.version,
+        duck.threads,
+        duck.rows,
+        duck.load_s,
+        duck.db_bytes as f64 / 1048576.0
+    );
     let mut backends: Vec<(&str, String)> = Vec::new();
-    std::fs::create_dir_all(&a.dir)?;
     let file = a.dir.join("kpi.db");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", file.display()));
@@ -647,7 +745,7 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
             "{name}: cells loaded in {load_cells:.1}s, baseline table in {:.1}s",
             load_base.unwrap_or(0.0)
         );
-        let targets = measure(&a, &store, &pool, &w, keep).await?;
+        let targets = measure(&a, &store, &pool, &w, keep, &duck).await?;
         println!(
             "## {name}\n\nLoad: cells {load_cells:.1} s{}.\n",
             load_base.map_or(String::new(), |b| format!(
@@ -655,9 +753,10 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
             ))
         );
         println!(
-            "| query | rollup p50 ms | rollup p95 ms | baseline p50 ms | baseline p95 ms | speed-up (p50) |"
+            "| query | rollup p50 ms | rollup p95 ms | baseline p50 ms | baseline p95 ms | speed-up (p50) \
+             | DuckDB p50 ms | DuckDB p95 ms | DuckDB p95 ÷ rollup p95 |"
         );
-        println!("|---|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for t in &targets {
             let (bp50, bp95, speed) = match t.baseline {
                 Some((b50, b95)) => (
@@ -668,8 +767,13 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
                 None => ("—".into(), "—".into(), "—".into()),
             };
             println!(
-                "| {} | {:.2} | {:.2} | {bp50} | {bp95} | {speed} |",
-                t.name, t.rollup.0, t.rollup.1
+                "| {} | {:.2} | {:.2} | {bp50} | {bp95} | {speed} | {:.1} | {:.1} | {:.1}× |",
+                t.name,
+                t.rollup.0,
+                t.rollup.1,
+                t.duckdb.0,
+                t.duckdb.1,
+                duckdb_ratio(t)
             );
         }
         println!();
@@ -685,13 +789,94 @@ async fn run_async(a: Args) -> anyhow::Result<Summary> {
             .execute(&admin)
             .await?;
     }
-    Ok(Summary {
+    let summary = Summary {
         cases: a.cases,
+        duckdb_ratio: all_targets
+            .iter()
+            .map(|(backend, t)| (backend.clone(), t.name.to_string(), duckdb_ratio(t)))
+            .collect(),
         p95: all_targets
             .into_iter()
             .map(|(backend, t)| (backend, t.name.to_string(), t.rollup.1))
             .collect(),
-    })
+    };
+    if let Some(r) = summary.min_duckdb_ratio_sqlite() {
+        println!(
+            "DuckDB full scan vs kept rollups on SQLite, least favourable query: DuckDB p95 ÷ \
+             rollup p95 = {r:.1}×.\n"
+        );
+    }
+    Ok(summary)
+}
+
+/// DuckDB p95 ÷ rollup p95 (a rollup p95 under a microsecond counts as one).
+fn duckdb_ratio(t: &Target) -> f64 {
+    t.duckdb.1 / t.rollup.1.max(0.001)
+}
+
+/// The scopes the dashboard queries look at: the first community's city and county.
+fn picks(w: &World) -> (String, String) {
+    (w.leaves[0][1].clone(), w.leaves[0][2].clone())
+}
+
+/// The unit leagues timed: (name, grain, rollup from, to, days from, to).
+const LEAGUES: [(&str, Grain, &str, &str, &str, &str); 2] = [
+    (
+        "unit league month",
+        Grain::Month,
+        "2026-06",
+        "2026-06",
+        "2026-06-01",
+        "2026-06-30",
+    ),
+    (
+        "unit league year",
+        Grain::Year,
+        "2026",
+        "2026",
+        "2026-01-01",
+        "2026-12-31",
+    ),
+];
+
+/// The dashboard queries `measure` times, as DuckDB scans of the case rows, by the same names.
+fn duck_queries(w: &World) -> Vec<(&'static str, duckdb::Query)> {
+    let (city, county) = picks(w);
+    let s = str::to_string;
+    let mut out = vec![(
+        "region year",
+        duckdb::Query::Counts {
+            city,
+            from: s("2026-01-01"),
+            to: s("2026-12-31"),
+        },
+    )];
+    for (name, _, _, _, from, to) in LEAGUES {
+        out.push((
+            name,
+            duckdb::Query::League {
+                from: s(from),
+                to: s(to),
+            },
+        ));
+    }
+    out.push((
+        "county series by month",
+        duckdb::Query::Series {
+            county: county.clone(),
+            from: s("2025-01-01"),
+            to: s("2026-12-31"),
+        },
+    ));
+    out.push((
+        "county volume year",
+        duckdb::Query::Volume {
+            county,
+            from: s("2026-01-01"),
+            to: s("2026-12-31"),
+        },
+    ));
+    out
 }
 
 async fn measure(
@@ -700,9 +885,9 @@ async fn measure(
     pool: &AnyPool,
     w: &World,
     baseline: bool,
+    duck: &duckdb::Run,
 ) -> anyhow::Result<Vec<Target>> {
-    let city = w.leaves[0][1].clone();
-    let county = w.leaves[0][2].clone();
+    let (city, county) = picks(w);
     let mut out = Vec::new();
     let runs = a.runs;
 
@@ -725,36 +910,20 @@ async fn measure(
         name: "region year",
         rollup: (p50, p95),
         baseline: base,
+        duckdb: duck.check("region year", &duckdb::Answer::Counts(kept))?,
     });
 
     // 2 and 3. Unit league over a month and over a year.
-    for (name, grain, from, to, dfrom, dto) in [
-        (
-            "unit league month",
-            Grain::Month,
-            "2026-06",
-            "2026-06",
-            "2026-06-01",
-            "2026-06-30",
-        ),
-        (
-            "unit league year",
-            Grain::Year,
-            "2026",
-            "2026",
-            "2026-01-01",
-            "2026-12-31",
-        ),
-    ] {
+    for (name, grain, from, to, dfrom, dto) in LEAGUES {
         let (p50, p95, kept) = time(runs, || async {
             Ok(store
                 .kpi_league(grain, minsheng_store::ScopeKind::Unit, from, to)
                 .await?)
         })
         .await?;
+        let kept: BTreeMap<String, KpiCounts> = kept.into_iter().collect();
         let base = if baseline {
             let (b50, b95, b) = time(runs, || baseline_league(pool, dfrom, dto)).await?;
-            let kept: BTreeMap<String, KpiCounts> = kept.into_iter().collect();
             anyhow::ensure!(b == kept, "{name}: rollup and baseline differ");
             Some((b50, b95))
         } else {
@@ -764,6 +933,7 @@ async fn measure(
             name,
             rollup: (p50, p95),
             baseline: base,
+            duckdb: duck.check(name, &duckdb::Answer::League(kept))?,
         });
     }
 
@@ -786,6 +956,7 @@ async fn measure(
         name: "county series by month",
         rollup: (p50, p95),
         baseline: base,
+        duckdb: duck.check("county series by month", &duckdb::Answer::Series(kept))?,
     });
 
     // 5. Intake volumes of a county by month, flow, channel and topic over a year.
@@ -803,10 +974,18 @@ async fn measure(
     } else {
         None
     };
+    // DuckDB's rows are compared one by one, not only their sum.
+    let mut rows: Vec<duckdb::VolumeRow> = kept
+        .into_iter()
+        .filter(|v| v.n > 0)
+        .map(|v| (v.period, v.flow, v.channel, v.topic, v.n))
+        .collect();
+    rows.sort();
     out.push(Target {
         name: "county volume year",
         rollup: (p50, p95),
         baseline: base,
+        duckdb: duck.check("county volume year", &duckdb::Answer::Volume(rows))?,
     });
     Ok(out)
 }

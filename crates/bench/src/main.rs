@@ -12,12 +12,12 @@ mod all;
 mod bodies;
 mod ceiling;
 mod corpus;
+mod duckdb;
 mod fill;
 mod intake;
 mod kpi;
 mod load;
 mod procs;
-#[allow(dead_code)] // until the django-helpdesk and DuckDB baselines use it
 mod pyenv;
 mod reindex;
 mod related;

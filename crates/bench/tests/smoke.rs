@@ -70,6 +70,13 @@ fn all_smoke_prints_every_target() {
         assert!(stdout.contains(row), "no row {row:?} in\n{stdout}");
     }
 
+    // The KPI queries were also answered by DuckDB's full scan, equal to the rollups' answers.
+    assert!(
+        stdout.contains("DuckDB p95 ÷ rollup p95")
+            && stdout.contains("its answer equals the rollups'"),
+        "no DuckDB baseline in the KPI report\n{stdout}"
+    );
+
     let lines: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("target "))
