@@ -352,7 +352,7 @@ impl Lcg {
 }
 
 #[test]
-fn every_substring_of_two_to_six_characters_is_found() {
+fn every_substring_of_two_to_nine_characters_is_found_and_nothing_else() {
     let estates = [
         "翠湖苑",
         "锦绣华庭",
@@ -399,7 +399,7 @@ fn every_substring_of_two_to_six_characters_is_found() {
     let mut queries = BTreeSet::new();
     for (_, text) in texts.iter().take(120) {
         let chars: Vec<char> = text.chars().collect();
-        for len in 2..=6 {
+        for len in 2..=9 {
             let start = g.next() % chars.len().saturating_sub(len).max(1);
             let q: String = chars[start..(start + len).min(chars.len())]
                 .iter()
@@ -439,6 +439,12 @@ fn every_substring_of_two_to_six_characters_is_found() {
             want.is_subset(&got),
             "{q}: missing {:?}",
             want.difference(&got)
+        );
+        // The n-gram phrases are substring tests: nothing without the string matches.
+        assert!(
+            got.is_subset(&want),
+            "{q}: wrongly found {:?}",
+            got.difference(&want)
         );
     }
     assert_eq!(found, expected);
