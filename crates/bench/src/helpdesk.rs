@@ -34,7 +34,8 @@ pub struct Args {
     pub runs: usize,
     #[arg(long, default_value_t = 8)]
     pub seed: u64,
-    /// gunicorn worker processes (default: gunicorn's advice, 2 × cores + 1).
+    /// gunicorn worker processes (default: cores + 1, django-helpdesk's best on the 2-core
+    /// machine; gunicorn's advice of 2 × cores + 1 was slower there, see bench/README.md).
     #[arg(long)]
     pub workers: Option<usize>,
     /// Threads per gunicorn worker (1: the `sync` worker; more: `gthread`).
@@ -55,7 +56,7 @@ impl Args {
     fn workers(&self) -> Workers {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Workers {
-            processes: self.workers.unwrap_or(2 * cores + 1),
+            processes: self.workers.unwrap_or(cores + 1),
             threads: self.threads.max(1),
         }
     }
