@@ -154,7 +154,8 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
     })
 }
 
-fn check(load: &Load, what: &str, want: usize) -> anyhow::Result<()> {
+/// Every request acknowledged, else an error naming what came back instead.
+pub fn check(load: &Load, what: &str, want: usize) -> anyhow::Result<()> {
     if load.ok != want {
         bail!(
             "{what}: {} of {want} acknowledged; other answers {:?}; first: {}",
@@ -204,7 +205,9 @@ async fn fresh_store(
     Ok((db, url))
 }
 
-async fn server_run(
+/// One run of the real `minsheng serve` on a fresh store (demo province, no cases): the warm-up,
+/// then every body timed; the cases and events on file must match the acknowledgements.
+pub async fn server_run(
     bin: &Path,
     data: &Path,
     pg: Option<&str>,

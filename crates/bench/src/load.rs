@@ -32,6 +32,17 @@ impl Load {
 /// POSTs every body in `bodies` to `url` with `clients` concurrent clients; counts answers
 /// with status `want`.
 pub async fn post_all(url: &str, bodies: Arc<Vec<String>>, clients: usize, want: u16) -> Load {
+    post_all_with(url, &[], bodies, clients, want).await
+}
+
+/// `post_all` with extra request headers (a peer's API credential), the same on every request.
+pub async fn post_all_with(
+    url: &str,
+    headers: &[(&'static str, String)],
+    bodies: Arc<Vec<String>>,
+    clients: usize,
+    want: u16,
+) -> Load {
     let client = match minsheng_server::tls::client_builder()
         .pool_max_idle_per_host(clients)
         .timeout(Duration::from_secs(120))
@@ -49,11 +60,12 @@ pub async fn post_all(url: &str, bodies: Arc<Vec<String>>, clients: usize, want:
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients.max(1) {
-        let (client, next, bodies, url) = (
+        let (client, next, bodies, url, headers) = (
             client.clone(),
             next.clone(),
             bodies.clone(),
             url.to_string(),
+            headers.to_vec(),
         );
         tasks.spawn(async move {
             let mut mine = Load::default();
@@ -61,12 +73,11 @@ pub async fn post_all(url: &str, bodies: Arc<Vec<String>>, clients: usize, want:
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { break };
                 let t = Instant::now();
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await;
+                let mut req = client.post(&url).header("content-type", "application/json");
+                for (name, value) in &headers {
+                    req = req.header(*name, value);
+                }
+                let r = req.body(body.clone()).send().await;
                 let status = match r {
                     Ok(r) => {
                         let s = r.status().as_u16();

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p minsheng-bench -- search --cases 100000
 //! cargo run --release -p minsheng-bench -- related --cases 1000000
+//! cargo run --release -p minsheng-bench -- helpdesk --cases 2000
 //! cargo run --release -p minsheng-bench -- kpi --cases 1000000 --pg postgres://postgres@127.0.0.1:5432/postgres
 //! cargo build --release -p minsheng -p minsheng-bench && target/release/minsheng-bench all --quick
 //! ```
@@ -14,6 +15,8 @@ mod ceiling;
 mod corpus;
 mod duckdb;
 mod fill;
+mod gunicorn;
+mod helpdesk;
 mod intake;
 mod kpi;
 mod load;
@@ -45,6 +48,9 @@ enum Command {
     /// Durable intake through the HTTP API vs a one-transaction-per-case loop and an HTTP
     /// ceiling, on SQLite and PostgreSQL.
     Intake(intake::Args),
+    /// minsheng case creation vs django-helpdesk ticket creation (PyPI, SQLite, gunicorn),
+    /// same load generator and clients.
+    Helpdesk(helpdesk::Args),
     /// `minsheng reindex` time and the server's peak memory at N cases.
     Reindex(reindex::Args),
     /// Every measurement at one scale, ending with one `target …` line per goal of issue 8.
@@ -60,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         Command::Related(a) => related::run(a).map(drop),
         Command::Kpi(a) => kpi::run(a).map(|s| s.print_targets()),
         Command::Intake(a) => intake::run(a).map(drop),
+        Command::Helpdesk(a) => helpdesk::run(a).map(drop),
         Command::Reindex(a) => reindex::run(a).map(drop),
         Command::All(a) => all::run(a),
         Command::Ceiling(a) => ceiling::run(a),

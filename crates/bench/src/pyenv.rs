@@ -21,7 +21,6 @@ impl Venv {
     }
 
     /// A console script installed into it (`gunicorn`, …).
-    #[allow(dead_code)] // for the django-helpdesk peer
     pub fn bin(&self, name: &str) -> PathBuf {
         self.dir.join("bin").join(name)
     }
