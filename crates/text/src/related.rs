@@ -510,9 +510,9 @@ impl RelatedIndex {
                     (sim >= o.min_similarity).then_some((s, sim))
                 })
                 .collect();
-            // Ties go to the newer case, then to the smaller id, so the answer does not depend
-            // on slot numbers.
-            dups.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| self.newer_first(a.0, b.0)));
+            // Ties go to the older case (as the insertion-ordered slots of the first version
+            // did), then to the smaller id, so the answer does not depend on slot numbers.
+            dups.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| self.older_first(a.0, b.0)));
             for (s, sim) in dups.into_iter().take(o.per_reason) {
                 add(s, Reason::NearDuplicate { similarity: sim });
             }
@@ -558,9 +558,9 @@ impl RelatedIndex {
             + (self.free.capacity() + self.limbo.capacity()) * 4
     }
 
-    fn newer_first(&self, a: u32, b: u32) -> std::cmp::Ordering {
+    fn older_first(&self, a: u32, b: u32) -> std::cmp::Ordering {
         let (ca, cb) = (self.created[a as usize], self.created[b as usize]);
-        cb.cmp(&ca)
+        ca.cmp(&cb)
             .then_with(|| self.id_string(a).cmp(&self.id_string(b)))
     }
 }

@@ -107,15 +107,29 @@ impl Bands {
         sigs: &[Signature],
         mut visit: impl FnMut(u32) -> bool,
     ) {
-        for (&s, &k) in self.pending.iter().zip(&self.pending_keys[band]).rev() {
-            if k == key && !visit(s) {
-                return;
+        // The pending keys are scanned in blocks: a block without the key (nearly all) costs a
+        // few vector compares instead of a branch per entry.
+        let keys = &self.pending_keys[band];
+        let block = 64;
+        for start in (0..keys.len()).step_by(block).rev() {
+            let chunk = &keys[start..(start + block).min(keys.len())];
+            if !chunk.iter().fold(false, |hit, &k| hit | (k == key)) {
+                continue;
+            }
+            for (i, &k) in chunk.iter().enumerate().rev() {
+                if k == key && !visit(self.pending[start + i]) {
+                    return;
+                }
             }
         }
+        // The bucket is the range of the run with this key: two binary searches, so walking it
+        // reads no signatures.
         let run = &self.runs[band];
-        let end = run.partition_point(|&s| band_key(&sigs[s as usize], band) <= key);
-        for &s in run[..end].iter().rev() {
-            if band_key(&sigs[s as usize], band) != key || !visit(s) {
+        let key_of = |s: u32| band_key(&sigs[s as usize], band);
+        let end = run.partition_point(|&s| key_of(s) <= key);
+        let start = run[..end].partition_point(|&s| key_of(s) < key);
+        for &s in run[start..end].iter().rev() {
+            if !visit(s) {
                 return;
             }
         }

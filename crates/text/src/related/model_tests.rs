@@ -117,7 +117,7 @@ impl Model {
                 .collect();
             dups.sort_by(|a, b| {
                 b.1.total_cmp(&a.1)
-                    .then(e(b.0).created.cmp(&e(a.0).created))
+                    .then(e(a.0).created.cmp(&e(b.0).created))
                     .then_with(|| e(a.0).id.cmp(&e(b.0).id))
             });
             for (i, sim) in dups.into_iter().take(o.per_reason) {
