@@ -143,27 +143,53 @@ pub(crate) struct BigramTokenizer;
 
 impl BigramTokenizer {
     pub(crate) fn tokens(text: &str) -> Vec<Token> {
-        let mut out = Vec::with_capacity(text.len() / 2);
-        let mut position = 0usize;
-        // The current run of letters and digits: (byte offset, folded char).
-        let mut run: Vec<(usize, char)> = Vec::new();
-        let mut flush = |run: &mut Vec<(usize, char)>, end: usize, position: &mut usize| {
-            if run.is_empty() {
-                return;
-            }
-            for (i, w) in run.windows(2).enumerate() {
-                let mut t = String::with_capacity(8);
-                t.push(w[0].1);
-                t.push(w[1].1);
-                out.push(Token {
-                    offset_from: w[0].0,
-                    offset_to: run.get(i + 2).map_or(end, |n| n.0),
-                    position: *position,
-                    text: t,
-                    position_length: 1,
-                });
-                *position += 1;
-            }
+        // A gap of one position: a phrase never spans punctuation or whitespace.
+        ngram_tokens(text, 2, true, 1)
+    }
+
+    /// The bigrams of one query term, in order; a term of one character yields itself.
+    pub(crate) fn query_grams(term: &str) -> Vec<String> {
+        let chars = term_chars(term);
+        match chars.len() {
+            0 => Vec::new(),
+            1 => vec![chars[0].to_string()],
+            _ => chars.windows(2).map(|w| w.iter().collect()).collect(),
+        }
+    }
+}
+
+/// The folded letters and digits of a query term.
+fn term_chars(term: &str) -> Vec<char> {
+    term.chars()
+        .map(fold_char)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Overlapping `n`-grams of every run of letters and digits, one position apart, optionally
+/// closing each run with its last character alone; `gap` empty positions follow every run that
+/// gave a token, so a phrase never spans punctuation or whitespace.
+fn ngram_tokens(text: &str, n: usize, close_with_unigram: bool, gap: usize) -> Vec<Token> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut position = 0usize;
+    // The current run: (byte offset, folded char).
+    let mut run: Vec<(usize, char)> = Vec::new();
+    let mut flush = |run: &mut Vec<(usize, char)>, end: usize, position: &mut usize| {
+        if run.is_empty() || (run.len() < n && !close_with_unigram) {
+            run.clear();
+            return;
+        }
+        for (i, w) in run.windows(n).enumerate() {
+            out.push(Token {
+                offset_from: w[0].0,
+                offset_to: run.get(i + n).map_or(end, |c| c.0),
+                position: *position,
+                text: w.iter().map(|c| c.1).collect(),
+                position_length: 1,
+            });
+            *position += 1;
+        }
+        if close_with_unigram {
             let (at, c) = run[run.len() - 1];
             out.push(Token {
                 offset_from: at,
@@ -172,35 +198,21 @@ impl BigramTokenizer {
                 text: c.to_string(),
                 position_length: 1,
             });
-            // A gap of one position: a phrase never spans punctuation or whitespace.
-            *position += 2;
-            run.clear();
-        };
-        for (at, c) in text.char_indices() {
-            let f = fold_char(c);
-            if f.is_alphanumeric() {
-                run.push((at, f));
-            } else {
-                flush(&mut run, at, &mut position);
-            }
+            *position += 1;
         }
-        flush(&mut run, text.len(), &mut position);
-        out
-    }
-
-    /// The bigrams of one query term, in order; a term of one character yields itself.
-    pub(crate) fn query_grams(term: &str) -> Vec<String> {
-        let chars: Vec<char> = term
-            .chars()
-            .map(fold_char)
-            .filter(|c| c.is_alphanumeric())
-            .collect();
-        match chars.len() {
-            0 => Vec::new(),
-            1 => vec![chars[0].to_string()],
-            _ => chars.windows(2).map(|w| w.iter().collect()).collect(),
+        *position += gap;
+        run.clear();
+    };
+    for (at, c) in text.char_indices() {
+        let f = fold_char(c);
+        if f.is_alphanumeric() {
+            run.push((at, f));
+        } else {
+            flush(&mut run, at, &mut position);
         }
     }
+    flush(&mut run, text.len(), &mut position);
+    out
 }
 
 /// Trigrams of every run of letters and digits (see the module notes).
@@ -213,47 +225,13 @@ const TRIGRAM_GAP: usize = 3;
 
 impl TrigramTokenizer {
     pub(crate) fn tokens(text: &str) -> Vec<Token> {
-        let mut out = Vec::with_capacity(text.len() / 2);
-        let mut position = 0usize;
-        let mut run: Vec<(usize, char)> = Vec::new();
-        let mut flush = |run: &mut Vec<(usize, char)>, end: usize, position: &mut usize| {
-            if run.len() >= 3 {
-                for (i, w) in run.windows(3).enumerate() {
-                    let mut t = String::with_capacity(12);
-                    t.extend([w[0].1, w[1].1, w[2].1]);
-                    out.push(Token {
-                        offset_from: w[0].0,
-                        offset_to: run.get(i + 3).map_or(end, |n| n.0),
-                        position: *position,
-                        text: t,
-                        position_length: 1,
-                    });
-                    *position += 1;
-                }
-                *position += TRIGRAM_GAP;
-            }
-            run.clear();
-        };
-        for (at, c) in text.char_indices() {
-            let f = fold_char(c);
-            if f.is_alphanumeric() {
-                run.push((at, f));
-            } else {
-                flush(&mut run, at, &mut position);
-            }
-        }
-        flush(&mut run, text.len(), &mut position);
-        out
+        ngram_tokens(text, 3, false, TRIGRAM_GAP)
     }
 
     /// The trigrams a term of three or more characters must have, with their offsets: every
     /// third one and the last. Empty for shorter terms.
     pub(crate) fn query_grams(term: &str) -> Vec<(usize, String)> {
-        let chars: Vec<char> = term
-            .chars()
-            .map(fold_char)
-            .filter(|c| c.is_alphanumeric())
-            .collect();
+        let chars = term_chars(term);
         if chars.len() < 3 {
             return Vec::new();
         }
