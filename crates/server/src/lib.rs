@@ -16,6 +16,7 @@ pub mod kpi;
 pub mod notify;
 pub mod open311;
 pub mod outbox;
+pub mod routes;
 pub mod service;
 pub mod state;
 pub mod suggest;
@@ -29,9 +30,8 @@ pub use auth::PasswordParams;
 pub use state::AppState;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -48,16 +48,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     exchange::install(&state);
-    Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router())
-        .merge(suggest::api::router())
-        .merge(open311::router())
-        .merge(alerts::api::router())
-        .merge(grids::api::router())
-        .merge(exchange::router())
-        .merge(telephony::api::router())
-        .merge(web::router(state.clone()))
+    let guard = axum::middleware::from_fn_with_state(state.clone(), web::guard::guard);
+    all_routes(|pages| pages.layer(guard))
+        .into_router()
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -95,6 +88,26 @@ pub fn router(state: AppState) -> Router {
             error::ApiError::Internal("panic".into()).into_response()
         }))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Every route the server serves, as (method, full path): the access matrix and the OpenAPI
+/// document are tested against it.
+pub fn routes() -> Vec<(Method, String)> {
+    all_routes(|pages| pages).list().to_vec()
+}
+
+/// The one place the application's routers come together; `web_guard` wraps the web pages
+/// (`router` passes the CSRF guard, which needs the state that `routes` does not have).
+fn all_routes(web_guard: impl FnOnce(Router<AppState>) -> Router<AppState>) -> routes::Routes {
+    routes::routes!["/healthz" => get(healthz)]
+        .nest("/api/v1", api::routes())
+        .merge(suggest::api::routes())
+        .merge(open311::routes())
+        .merge_listed(alerts::api::router(), routes::ALERTS_API)
+        .merge_listed(grids::api::router(), routes::GRIDS_API)
+        .merge(exchange::routes())
+        .merge(telephony::api::routes())
+        .merge(web::routes().map(web_guard))
 }
 
 async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> impl IntoResponse {

@@ -7,10 +7,8 @@ pub mod directory;
 pub mod public;
 
 use crate::error::ApiError;
-use crate::state::AppState;
-use axum::Router;
+use crate::routes::{Routes, routes};
 use axum::response::{Html, IntoResponse};
-use axum::routing::{get, post};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -101,32 +99,30 @@ impl utoipa::Modify for ClientErrors {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::whoami))
-        .route("/cases", post(cases::create).get(cases::list))
-        .route("/cases/{id}", get(cases::get))
-        .route("/cases/{id}/events", get(cases::events))
-        .route("/cases/{id}/commands", post(cases::command))
-        .route("/cases/{id}/reveal", post(cases::reveal))
-        .route("/petitioners/lookup", post(cases::by_phone))
-        .route("/public/cases", post(public::submit))
-        .route("/public/track", post(public::track))
-        .route("/public/actions", post(public::act))
-        .route("/regions", get(directory::regions))
-        .route("/topics", get(directory::topics))
-        .route("/units", get(directory::units))
-        .route("/dispatch", get(directory::dispatch))
-        .route("/policy", get(directory::policy))
-        .route(
-            "/admin/users",
-            post(admin::create_user).get(admin::list_users),
-        )
-        .route("/openapi.json", get(openapi_json))
-        .route("/docs", get(docs))
-        .fallback(not_found)
+pub fn routes() -> Routes {
+    routes![
+        "/auth/login" => post(auth::login),
+        "/auth/logout" => post(auth::logout),
+        "/auth/me" => get(auth::whoami),
+        "/cases" => post(cases::create).get(cases::list),
+        "/cases/{id}" => get(cases::get),
+        "/cases/{id}/events" => get(cases::events),
+        "/cases/{id}/commands" => post(cases::command),
+        "/cases/{id}/reveal" => post(cases::reveal),
+        "/petitioners/lookup" => post(cases::by_phone),
+        "/public/cases" => post(public::submit),
+        "/public/track" => post(public::track),
+        "/public/actions" => post(public::act),
+        "/regions" => get(directory::regions),
+        "/topics" => get(directory::topics),
+        "/units" => get(directory::units),
+        "/dispatch" => get(directory::dispatch),
+        "/policy" => get(directory::policy),
+        "/admin/users" => post(admin::create_user).get(admin::list_users),
+        "/openapi.json" => get(openapi_json),
+        "/docs" => get(docs),
+    ]
+    .map(|r| r.fallback(not_found))
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -186,55 +182,8 @@ async fn docs() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::ApiDoc;
-    use std::path::Path;
+    use axum::http::Method;
     use utoipa::OpenApi;
-
-    /// `(method, path)` of every `.route("…", get(…).post(…))` in a router source file.
-    fn routes(source: &str, prefix: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (i, _) in source.match_indices(".route(") {
-            let rest = source[i + 7..].trim_start();
-            let Some(rest) = rest.strip_prefix('"') else {
-                continue;
-            };
-            let Some(end) = rest.find('"') else { continue };
-            let path = format!("{prefix}{}", &rest[..end]);
-            // The handlers up to the closing parenthesis of `.route(`.
-            let (mut depth, mut stop) = (1, rest.len());
-            for (j, c) in rest[end..].char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                if depth == 0 {
-                    stop = end + j;
-                    break;
-                }
-            }
-            let handlers = &rest[end..stop];
-            for m in ["get", "post", "put", "delete", "patch"] {
-                let called = handlers.match_indices(&format!("{m}(")).any(|(k, _)| {
-                    k == 0 || !handlers[..k].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
-                if called {
-                    out.push((m.to_string(), path.clone()));
-                }
-            }
-        }
-        out
-    }
-
-    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("source directory") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                sources(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
 
     #[test]
     fn enums_are_documented_as_the_api_writes_them() {
@@ -253,40 +202,26 @@ mod tests {
 
     #[test]
     fn every_api_route_is_in_the_openapi_document() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        sources(&src, &mut files);
         let doc = ApiDoc::openapi();
-        let mut found = Vec::new();
-        for f in &files {
-            let text = std::fs::read_to_string(f).expect("readable source");
-            // api::router() is nested under /api/v1; every other router names full paths.
-            let prefix = if f.ends_with("api/mod.rs") {
-                "/api/v1"
-            } else {
-                ""
-            };
-            found.extend(
-                routes(&text, prefix)
-                    .into_iter()
-                    .filter(|(_, p)| p.starts_with("/api/v1/")),
-            );
-        }
+        let mut found: Vec<(Method, String)> = crate::routes()
+            .into_iter()
+            .filter(|(_, p)| p.starts_with("/api/v1/"))
+            .collect();
         // The document itself and its reference page are not API operations.
         found.retain(|(_, p)| p != "/api/v1/openapi.json" && p != "/api/v1/docs");
-        assert!(found.len() > 40, "the scan found only {found:?}");
+        assert!(found.len() > 40, "only {found:?}");
         let mut missing = Vec::new();
         for (method, path) in &found {
             let item = doc.paths.paths.get(path);
-            let op = item.and_then(|i| match method.as_str() {
-                "get" => i.get.as_ref(),
-                "post" => i.post.as_ref(),
-                "put" => i.put.as_ref(),
-                "delete" => i.delete.as_ref(),
+            let op = item.and_then(|i| match *method {
+                Method::GET => i.get.as_ref(),
+                Method::POST => i.post.as_ref(),
+                Method::PUT => i.put.as_ref(),
+                Method::DELETE => i.delete.as_ref(),
                 _ => i.patch.as_ref(),
             });
             if op.is_none() {
-                missing.push(format!("{} {path}", method.to_uppercase()));
+                missing.push(format!("{method} {path}"));
             }
         }
         assert!(

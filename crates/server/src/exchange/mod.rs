@@ -11,12 +11,11 @@ pub mod outbound;
 pub mod signature;
 pub mod view;
 
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,18 +67,13 @@ pub async fn follow_merge(st: &AppState, merged: &minsheng_core::workflow::CaseS
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/exchange/v1/orders", post(inbound::receive))
-        .route("/exchange/v1/schema/{file}", get(schema))
-        .route(
-            "/api/v1/admin/exchange/partners",
-            get(admin::list).post(admin::create),
-        )
-        .route(
-            "/api/v1/admin/exchange/partners/{id}/active",
-            post(admin::set_active),
-        )
+pub fn routes() -> Routes {
+    routes![
+        "/exchange/v1/orders" => post(inbound::receive),
+        "/exchange/v1/schema/{file}" => get(schema),
+        "/api/v1/admin/exchange/partners" => get(admin::list).post(admin::create),
+        "/api/v1/admin/exchange/partners/{id}/active" => post(admin::set_active),
+    ]
 }
 
 /// The published JSON Schemas, the same files as in docs/exchange/ (tests validate real

@@ -8,26 +8,24 @@ pub mod format;
 pub mod requests;
 mod services;
 
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
 use format::{Doc, Fail, Fmt};
 use minsheng_core::region::Directory;
 
-pub fn router() -> Router<AppState> {
-    let v2 = Router::new()
-        .route("/{file}", get(top_get).post(top_post))
-        .route("/services/{file}", get(services::definition))
-        .route("/requests/{file}", get(requests::one))
-        .route("/tokens/{file}", get(token))
-        .fallback(unknown);
-    Router::new().nest("/open311/v2", v2).route(
-        "/api/v1/admin/open311/clients",
-        get(admin::list).post(admin::create),
-    )
+pub fn routes() -> Routes {
+    let v2 = routes![
+        "/{file}" => get(top_get).post(top_post),
+        "/services/{file}" => get(services::definition),
+        "/requests/{file}" => get(requests::one),
+        "/tokens/{file}" => get(token),
+    ]
+    .map(|r| r.fallback(unknown));
+    routes!["/api/v1/admin/open311/clients" => get(admin::list).post(admin::create)]
+        .nest("/open311/v2", v2)
 }
 
 /// Form or query pairs with empty values dropped: the spec treats an empty optional argument

@@ -8,11 +8,10 @@ use super::views::{self, PublicView, StaffView, TrackView};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::access::{Actor, Role};
 use minsheng_core::case::Channel;
@@ -24,30 +23,28 @@ use minsheng_store::SuggestionFilter;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/suggestions", post(create).get(list))
-        .route("/api/v1/suggestions/scoreboard", get(scoreboard))
-        .route("/api/v1/suggestions/supports/review", get(review_bursts))
-        .route("/api/v1/suggestions/experts", post(add_expert).get(experts))
-        .route("/api/v1/suggestions/{id}", get(one))
-        .route("/api/v1/suggestions/{id}/events", get(events))
-        .route("/api/v1/suggestions/{id}/commands", post(command))
-        .route("/api/v1/campaigns", post(open_campaign))
-        .route("/api/v1/campaigns/{id}", get(staff_campaign))
-        .route("/api/v1/campaigns/{id}/commands", post(campaign_command))
-        .route("/api/v1/public/campaigns", get(public_campaigns))
-        .route("/api/v1/public/campaigns/{id}", get(public_campaign))
-        .route("/api/v1/public/suggestions", post(public_submit))
-        .route("/api/v1/public/suggestions/track", post(track))
-        .route("/api/v1/public/suggestions/handoff", post(handoff))
-        .route("/api/v1/public/suggestions/withdraw", post(withdraw))
-        .route("/api/v1/public/suggestions/{id}", get(published))
-        .route("/api/v1/public/suggestions/{id}/code", post(request_code))
-        .route(
-            "/api/v1/public/suggestions/{id}/supports",
-            post(add_support),
-        )
+pub fn routes() -> Routes {
+    routes![
+        "/api/v1/suggestions" => post(create).get(list),
+        "/api/v1/suggestions/scoreboard" => get(scoreboard),
+        "/api/v1/suggestions/supports/review" => get(review_bursts),
+        "/api/v1/suggestions/experts" => post(add_expert).get(experts),
+        "/api/v1/suggestions/{id}" => get(one),
+        "/api/v1/suggestions/{id}/events" => get(events),
+        "/api/v1/suggestions/{id}/commands" => post(command),
+        "/api/v1/campaigns" => post(open_campaign),
+        "/api/v1/campaigns/{id}" => get(staff_campaign),
+        "/api/v1/campaigns/{id}/commands" => post(campaign_command),
+        "/api/v1/public/campaigns" => get(public_campaigns),
+        "/api/v1/public/campaigns/{id}" => get(public_campaign),
+        "/api/v1/public/suggestions" => post(public_submit),
+        "/api/v1/public/suggestions/track" => post(track),
+        "/api/v1/public/suggestions/handoff" => post(handoff),
+        "/api/v1/public/suggestions/withdraw" => post(withdraw),
+        "/api/v1/public/suggestions/{id}" => get(published),
+        "/api/v1/public/suggestions/{id}/code" => post(request_code),
+        "/api/v1/public/suggestions/{id}/supports" => post(add_support),
+    ]
 }
 
 /// Staff who work suggestions; the analyst reads the scoreboard only.

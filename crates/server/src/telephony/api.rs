@@ -4,12 +4,12 @@
 use super::{CallEvent, CallPop};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{RawBody, parse_json};
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use minsheng_core::petitioner::Phone;
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 /// How many earlier cases a pop lists.
 pub const POP_CASES: u32 = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/telephony/events", post(event))
+pub fn routes() -> Routes {
+    routes![
+        "/api/v1/telephony/events" => post(event),
+    ]
 }
 
 /// A call event as the telephone system sends it. Unknown fields are ignored: switches add

@@ -4,23 +4,23 @@
 
 use super::stream::may_take_calls;
 use crate::error::ApiError;
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
 use crate::web::chrome::{Chrome, WebStaff, render, respond};
 use crate::web::forms::FormData;
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use minsheng_core::petitioner::Phone;
 
 /// The pages; merged into the web router so the CSRF guard covers the form post.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/callbacks", get(list))
-        .route("/staff/callbacks/{id}/done", post(done))
+pub fn routes() -> Routes {
+    routes![
+        "/staff/callbacks" => get(list),
+        "/staff/callbacks/{id}/done" => post(done),
+    ]
 }
 
 pub struct CallbackRow {

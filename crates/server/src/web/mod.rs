@@ -31,75 +31,62 @@ pub mod transparency;
 pub mod typical;
 pub mod workbench;
 
-use crate::state::AppState;
-use axum::Router;
+use crate::routes::{Routes, routes};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrome::{LANG_COOKIE, Lang};
 
-/// The pages; every state-changing request passes `guard` (Origin and CSRF token) first.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(portal::home))
-        .route("/submit", get(portal::submit_form).post(portal::submit))
-        .route("/track", get(portal::track_form).post(portal::track))
-        .route("/track/act", post(portal::act))
-        .route("/lang/{lang}", get(switch_lang))
-        .route("/open", get(transparency::open_page))
-        .route("/kb", get(knowledge::public_list))
-        .route("/kb/{id}", get(knowledge::public_article))
-        .route("/staff/kb", get(knowledge::staff_list))
-        .route("/staff/kb/new", get(knowledge::new_form))
-        .route("/staff/kb/{id}/edit", get(knowledge::edit_form))
-        .route("/staff/kb/save", post(knowledge::save))
-        .route("/static/{*file}", get(assets::serve))
-        .merge(suggest::router())
-        .route(
-            "/staff/login",
-            get(workbench::login_form).post(workbench::login),
-        )
-        .route("/staff/logout", post(workbench::logout))
-        .route("/staff", get(workbench::queue))
-        .route("/staff/search", get(search::search))
-        .route("/staff/cases/{id}", get(casework::case_page))
-        .route("/staff/cases/{id}/act", post(casework::act))
-        .route("/staff/cases/{id}/reveal", post(casework::reveal))
-        .route(
-            "/staff/cases/{id}/typical",
-            get(typical::form).post(typical::publish),
-        )
-        .route(
-            "/staff/cases/{id}/typical/withdraw",
-            post(typical::withdraw),
-        )
-        .route(
-            "/staff/cases/{id}/documents/{doc}",
-            get(documents::document),
-        )
-        .route("/staff/intake", get(intake::console).post(intake::register))
-        .route("/staff/intake/history", post(intake::history))
-        .route("/staff/intake/preview", post(intake::preview))
-        .route("/staff/alerts", get(alerts::list))
-        .route("/staff/alerts/stream", get(crate::alerts::api::stream))
-        .route("/staff/alerts/{id}", get(alerts::detail))
-        .route("/staff/alerts/{id}/act", post(alerts::act))
-        .route("/staff/supervision", get(supervision::overview))
-        .route("/staff/supervision/act", post(supervision::act))
-        .route("/staff/dashboard", get(dashboard::dashboard))
-        .route("/staff/reports/annual", get(reports::annual))
-        .route("/staff/held", get(held::queue))
-        .route("/staff/held/{id}/release", post(held::release))
-        .route("/staff/held/{id}/reject", post(held::reject))
-        .route("/staff/admin", get(admin::overview))
-        .route("/staff/admin/users", post(admin::add_user))
-        .route("/staff/admin/users/active", post(admin::set_user_active))
-        .route("/staff/admin/units", post(admin::add_unit))
-        .route("/staff/admin/dispatch", post(admin::set_dispatch))
-        .merge(crate::grids::web::router())
-        .route("/staff/intake/calls", get(crate::telephony::stream::stream))
-        .merge(crate::telephony::callbacks::router())
-        .layer(axum::middleware::from_fn_with_state(state, guard::guard))
+/// The pages. Every state-changing request must pass `guard` (Origin and CSRF token) first:
+/// `crate::router` wraps these routes in it.
+pub fn routes() -> Routes {
+    routes![
+        "/" => get(portal::home),
+        "/submit" => get(portal::submit_form).post(portal::submit),
+        "/track" => get(portal::track_form).post(portal::track),
+        "/track/act" => post(portal::act),
+        "/lang/{lang}" => get(switch_lang),
+        "/open" => get(transparency::open_page),
+        "/kb" => get(knowledge::public_list),
+        "/kb/{id}" => get(knowledge::public_article),
+        "/staff/kb" => get(knowledge::staff_list),
+        "/staff/kb/new" => get(knowledge::new_form),
+        "/staff/kb/{id}/edit" => get(knowledge::edit_form),
+        "/staff/kb/save" => post(knowledge::save),
+        "/static/{*file}" => get(assets::serve),
+        "/staff/login" => get(workbench::login_form).post(workbench::login),
+        "/staff/logout" => post(workbench::logout),
+        "/staff" => get(workbench::queue),
+        "/staff/search" => get(search::search),
+        "/staff/cases/{id}" => get(casework::case_page),
+        "/staff/cases/{id}/act" => post(casework::act),
+        "/staff/cases/{id}/reveal" => post(casework::reveal),
+        "/staff/cases/{id}/typical" => get(typical::form).post(typical::publish),
+        "/staff/cases/{id}/typical/withdraw" => post(typical::withdraw),
+        "/staff/cases/{id}/documents/{doc}" => get(documents::document),
+        "/staff/intake" => get(intake::console).post(intake::register),
+        "/staff/intake/history" => post(intake::history),
+        "/staff/intake/preview" => post(intake::preview),
+        "/staff/alerts" => get(alerts::list),
+        "/staff/alerts/stream" => get(crate::alerts::api::stream),
+        "/staff/alerts/{id}" => get(alerts::detail),
+        "/staff/alerts/{id}/act" => post(alerts::act),
+        "/staff/supervision" => get(supervision::overview),
+        "/staff/supervision/act" => post(supervision::act),
+        "/staff/dashboard" => get(dashboard::dashboard),
+        "/staff/reports/annual" => get(reports::annual),
+        "/staff/held" => get(held::queue),
+        "/staff/held/{id}/release" => post(held::release),
+        "/staff/held/{id}/reject" => post(held::reject),
+        "/staff/admin" => get(admin::overview),
+        "/staff/admin/users" => post(admin::add_user),
+        "/staff/admin/users/active" => post(admin::set_user_active),
+        "/staff/admin/units" => post(admin::add_unit),
+        "/staff/admin/dispatch" => post(admin::set_dispatch),
+        "/staff/intake/calls" => get(crate::telephony::stream::stream),
+    ]
+    .merge(suggest::routes())
+    .merge_listed(crate::grids::web::router(), crate::routes::GRIDS_WEB)
+    .merge(crate::telephony::callbacks::routes())
 }
 
 #[derive(serde::Deserialize)]

@@ -17,8 +17,9 @@
 //! compares the whole database (every row of every table but the session tokens) before and
 //! after the denied requests of each row. JSON refusals carry a code and both messages.
 //!
-//! `route_table_covers_every_route` reads the router source files and fails when a route exists
-//! that this table does not list (or the table lists one that no longer exists).
+//! `route_table_covers_every_route` holds this table against the server's own route list
+//! (`minsheng_server::routes()`, built by the code that builds the routers) and fails when a
+//! route exists that this table does not list (or the table lists one that no longer exists).
 
 use crate::harness::{Backend, TestApp, new_case};
 use crate::suggestions::{open_campaign, submit, suggestion_body};
@@ -1739,107 +1740,23 @@ async fn access_matrix(app: &TestApp) {
 }
 crate::both!(access_matrix);
 
-/// Every `.route(…)` in the server's source, as (method, full path), with the prefixes of the
-/// routers they are nested under.
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    let mut stack = vec![src.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read src") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                files.push(p);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    let mut nests = Vec::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(&src)
-            .expect("under src")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).expect("read source");
-        // A unit-test module may quote `.route(` (api/mod.rs checks the OpenAPI document
-        // against its router): only the code above it declares routes.
-        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-        for (at, _) in text.match_indices(".nest(") {
-            let lit = text[at..].split('"').nth(1).unwrap_or("").to_string();
-            nests.push(format!("{rel}:{lit}"));
-        }
-        let prefix = |path: &str| match rel.as_str() {
-            "api/mod.rs" => format!("/api/v1{path}"),
-            "open311/mod.rs" if !path.starts_with("/api/") => format!("/open311/v2{path}"),
-            _ => path.to_string(),
-        };
-        for (at, _) in text.match_indices(".route(") {
-            let rest = &text[at + ".route(".len()..];
-            let path = rest.split('"').nth(1).expect("route literal");
-            // The handler expression runs to the parenthesis closing `.route(`.
-            let mut depth = 1;
-            let mut end = 0;
-            for (i, ch) in rest.char_indices() {
-                match ch {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = i;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let handlers = &rest[..end];
-            let mut any = false;
-            for (m, name) in [
-                ("GET", "get("),
-                ("POST", "post("),
-                ("PUT", "put("),
-                ("DELETE", "delete("),
-                ("PATCH", "patch("),
-            ] {
-                let found = handlers.match_indices(name).any(|(i, _)| {
-                    i == 0
-                        || !handlers.as_bytes()[i - 1].is_ascii_alphanumeric()
-                            && handlers.as_bytes()[i - 1] != b'_'
-                });
-                if found {
-                    out.insert((m.to_string(), prefix(path)));
-                    any = true;
-                }
-            }
-            assert!(any, "{rel}: no method found for route {path}");
-        }
-    }
-    nests.sort();
-    assert_eq!(
-        nests,
-        ["lib.rs:/api/v1", "open311/mod.rs:/open311/v2"],
-        "a new nested router: teach routes_in_source its prefix"
-    );
-    out
-}
-
 #[test]
 fn route_table_covers_every_route() {
-    let in_source = routes_in_source();
+    let served: BTreeSet<(String, String)> = minsheng_server::routes()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
     let in_table: BTreeSet<(String, String)> = rows()
         .iter()
         .map(|r| (r.method.to_string(), r.route.to_string()))
         .collect();
-    let missing: Vec<_> = in_source.difference(&in_table).collect();
-    let stale: Vec<_> = in_table.difference(&in_source).collect();
+    let missing: Vec<_> = served.difference(&in_table).collect();
+    let stale: Vec<_> = in_table.difference(&served).collect();
     assert!(
         missing.is_empty() && stale.is_empty(),
         "routes without a matrix row: {missing:?}\nmatrix rows without a route: {stale:?}"
     );
-    assert!(in_source.len() > 90, "{} routes found", in_source.len());
+    assert!(served.len() > 90, "{} routes served", served.len());
     // Each row's concrete path matches its route pattern.
     for r in rows() {
         let pat: Vec<&str> = r.route.trim_matches('/').split('/').collect();
