@@ -22,8 +22,7 @@
 //! The reverse check proves the probe can see: the petition office's coordinator reaches the
 //! same case, and the audited reveal returns each identity string.
 
-use crate::harness::{TestApp, new_case};
-use crate::matrix::meta_csrf;
+use crate::harness::{TestApp, new_case, plain_client, urlenc};
 use chrono::Utc;
 use minsheng_core::alert::{AlertDraft, AlertRule, Evidence};
 use minsheng_core::petitioner::{mask_address, mask_name};
@@ -99,25 +98,11 @@ impl Probe<'_> {
     }
 
     async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let page = self
-            .client
-            .get(format!("{}/", self.app.base))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .unwrap_or_default();
-        let mut pairs: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let mut req = self.client.post(format!("{}{path}", self.app.base));
-        if let Some(t) = meta_csrf(&page) {
-            pairs.push(("csrf_token".into(), t.clone()));
-            req = req.header("x-csrf-token", t);
-        }
-        let r = req.form(&pairs).send().await.expect("post");
+        let form = serde_urlencoded::to_string(form).expect("encode");
+        let r = self
+            .app
+            .post_form_with_csrf(&self.client, path, &form)
+            .await;
         self.keep(path, r).await
     }
 
@@ -162,7 +147,7 @@ impl Probe<'_> {
 /// The response without what merely echoes the request (the path in the language switch and
 /// the sign-in link, a search box keeping its query): the visitor typed those themselves.
 fn unecho(text: &str, path: &str) -> String {
-    let mut out = text.replace(&crate::matrix::urlenc(path), "");
+    let mut out = text.replace(&urlenc(path), "");
     out = out
         .replace(path, "")
         .replace(&path.replace('&', "&amp;"), "");
@@ -170,7 +155,7 @@ fn unecho(text: &str, path: &str) -> String {
         for (_, v) in serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
         {
             if !v.is_empty() {
-                out = out.replace(&v, "").replace(&crate::matrix::urlenc(&v), "");
+                out = out.replace(&v, "").replace(&urlenc(&v), "");
             }
         }
     }
@@ -237,9 +222,7 @@ async fn add_unit_user(app: &TestApp, username: &str, role: &str) {
 /// Opens the live alert stream as `user`; returns the streaming response.
 async fn open_stream(app: &TestApp, user: &str) -> reqwest::Response {
     let token = app.login(user).await;
-    let r = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client")
+    let r = plain_client()
         .get(format!("{}/staff/alerts/stream", app.base))
         .bearer_auth(token)
         .send()
@@ -477,7 +460,7 @@ async fn accuser_is_absent_for_the_accused_unit(app: &TestApp) {
             "揭发路",
             "跳楼",
         ] {
-            let enc = crate::matrix::urlenc(q);
+            let enc = urlenc(q);
             pages.push(format!("/staff/search?q={enc}"));
             pages.push(format!("/staff/search?q={enc}&format=csv"));
             pages.push(format!("/staff/search?q={enc}&format=xlsx"));

@@ -4,62 +4,26 @@
 //! the cookie, every form carries the token, the JSON API asks cookie-signed writes for the
 //! header, and behind HTTPS the cookies are Secure. Both backends.
 
-use crate::harness::{TestApp, meta_csrf_token, new_case, web_client_on};
+use crate::harness::{TestApp, WebSession, meta_csrf_token, new_case, plain_client, web_client_on};
 use crate::suggestions::{ok as suggestion_ok, open_campaign, submit, suggestion_body};
 use minsheng_server::demo::DEMO_PASSWORD;
 use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// A browser: a cookie jar, a client without a default token, and the token its pages carry.
-struct Browser {
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Browser {
-    async fn open(app: &TestApp, user: Option<&str>) -> Browser {
-        let client = web_client_on(Arc::new(Jar::default()), None);
-        let mut token = app.csrf_token(&client, "/staff/login").await;
-        if let Some(u) = user {
-            let r = client
-                .post(format!("{}/staff/login", app.base))
-                .form(&[
-                    ("username", u),
-                    ("password", DEMO_PASSWORD),
-                    ("next", "/staff"),
-                    ("csrf_token", token.as_str()),
-                ])
-                .send()
-                .await
-                .expect("login");
-            assert_eq!(r.status(), 303, "sign in as {u}");
-            token = app.csrf_token(&client, "/staff/login").await;
-        }
-        Browser { client, token }
+/// Posts `form` as `browser`, adding `token` as the `csrf_token` field when given.
+async fn post_as(
+    app: &TestApp,
+    browser: &WebSession,
+    path: &str,
+    form: &[(&str, String)],
+    token: Option<&str>,
+) -> (u16, String) {
+    let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Some(t) = token {
+        fields.push(("csrf_token", t));
     }
-
-    /// Posts `form`, adding `token` as the `csrf_token` field when given.
-    async fn post(
-        &self,
-        app: &TestApp,
-        path: &str,
-        form: &[(&str, String)],
-        token: Option<&str>,
-    ) -> (u16, String) {
-        let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        if let Some(t) = token {
-            fields.push(("csrf_token", t));
-        }
-        let r = self
-            .client
-            .post(format!("{}{path}", app.base))
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    }
+    app.post_form(&browser.client, path, &fields).await
 }
 
 /// Every row of every table, sorted: equal snapshots mean nothing was stored or changed.
@@ -145,21 +109,7 @@ async fn held_ids(app: &TestApp) -> Vec<String> {
         assert_eq!(s, 202, "held: {r}");
     }
     let coord = app.web_client(Some("coord.donghu")).await;
-    let html = coord
-        .get(format!("{}/staff/held", app.base))
-        .send()
-        .await
-        .expect("held")
-        .text()
-        .await
-        .expect("html");
-    let mut ids: Vec<String> = html
-        .match_indices("/staff/held/")
-        .filter_map(|(i, _)| html.get(i + 12..i + 48))
-        .filter(|s| uuid::Uuid::parse_str(s).is_ok())
-        .map(str::to_string)
-        .collect();
-    ids.dedup();
+    let (_, ids) = app.held_queue(&coord).await;
     assert_eq!(ids.len(), 2, "{ids:?}");
     ids
 }
@@ -595,7 +545,7 @@ async fn grid_cases(app: &TestApp) -> (String, String) {
 /// upload is refused and nothing is stored.
 async fn multipart_upload_needs_the_token(app: &TestApp) {
     let (number, _) = grid_cases(app).await;
-    let a = Browser::open(app, Some("grid.cuihu")).await;
+    let a = app.web_session(Some("grid.cuihu")).await;
     let path = format!("/staff/grid/cases/{number}/visit");
     let body = |token: Option<&str>| {
         let mut b = String::new();
@@ -641,8 +591,8 @@ crate::both!(multipart_upload_needs_the_token);
 async fn every_web_write_needs_the_token(app: &TestApp) {
     let routes = every_state_changing_route(app).await;
     for r in &routes {
-        let a = Browser::open(app, r.user).await;
-        let b = Browser::open(app, r.user).await;
+        let a = app.web_session(r.user).await;
+        let b = app.web_session(r.user).await;
         assert_ne!(a.token, b.token, "two browsers, two tokens");
         let before = snapshot(app).await;
         let wrong = blake3::hash(r.path.as_bytes()).to_hex().to_string();
@@ -651,7 +601,7 @@ async fn every_web_write_needs_the_token(app: &TestApp) {
             ("a wrong token", Some(wrong.as_str())),
             ("another browser's token", Some(b.token.as_str())),
         ] {
-            let (s, html) = a.post(app, &r.path, &r.form, token).await;
+            let (s, html) = post_as(app, &a, &r.path, &r.form, token).await;
             assert_eq!(s, 403, "{} with {what}: {html}", r.path);
             assert!(
                 html.contains("请刷新页面后重试") && html.contains("<meta name=\"csrf-token\""),
@@ -675,7 +625,7 @@ async fn every_web_write_needs_the_token(app: &TestApp) {
             "{}: a refused post changed {diff:#?}",
             r.path
         );
-        let (s, html) = a.post(app, &r.path, &r.form, Some(&a.token)).await;
+        let (s, html) = post_as(app, &a, &r.path, &r.form, Some(&a.token)).await;
         assert_eq!(s, r.status, "{} with the right token: {html}", r.path);
         assert_eq!(
             !changed(&before, &snapshot(app).await).is_empty(),
@@ -768,9 +718,7 @@ async fn first_visit_cookie_and_forms(app: &TestApp) {
 
     // A post without any cookie (a forged first contact) is refused.
     let before = snapshot(app).await;
-    let r = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client")
+    let r = plain_client()
         .post(format!("{}/track", app.base))
         .form(&[
             ("query_code", "ABCDEFGHJK"),
@@ -841,17 +789,9 @@ async fn first_visit_cookie_and_forms(app: &TestApp) {
     ];
     let mut forms_seen = 0;
     for (user, paths) in pages.iter().chain(more) {
-        let c = Browser::open(app, *user).await;
+        let c = app.web_session(*user).await;
         for path in *paths {
-            let html = c
-                .client
-                .get(format!("{}{path}", app.base))
-                .send()
-                .await
-                .expect("get")
-                .text()
-                .await
-                .expect("html");
+            let (_, html) = app.page(&c.client, path).await;
             let token = meta_csrf_token(&html).unwrap_or_else(|| panic!("{path}: meta tag"));
             assert_eq!(token, c.token, "{user:?} {path}: one token per session");
             let posting = html.matches("method=\"post\"").count();
@@ -867,7 +807,7 @@ async fn first_visit_cookie_and_forms(app: &TestApp) {
     assert!(forms_seen >= 15, "the pages hold forms: {forms_seen}");
 
     // Signing in starts a session, and pages signed out no longer vouch for posts.
-    let b = Browser::open(app, None).await;
+    let b = app.web_session(None).await;
     let anonymous_token = b.token.clone();
     let r = b
         .client
@@ -884,12 +824,10 @@ async fn first_visit_cookie_and_forms(app: &TestApp) {
     let signed_in = app.csrf_token(&b.client, "/staff/login").await;
     assert_ne!(signed_in, anonymous_token, "the token follows the session");
     let before = snapshot(app).await;
-    let (s, _) = b
-        .post(app, "/staff/logout", &[], Some(&anonymous_token))
-        .await;
+    let (s, _) = post_as(app, &b, "/staff/logout", &[], Some(&anonymous_token)).await;
     assert_eq!(s, 403, "a token from before signing in");
     assert_eq!(changed(&before, &snapshot(app).await), Vec::<String>::new());
-    let (s, _) = b.post(app, "/staff/logout", &[], Some(&signed_in)).await;
+    let (s, _) = post_as(app, &b, "/staff/logout", &[], Some(&signed_in)).await;
     assert_eq!(s, 303);
 }
 crate::both!(first_visit_cookie_and_forms);
@@ -900,7 +838,7 @@ async fn api_writes_by_cookie_need_the_header(app: &TestApp) {
     let (id, _, _) = app
         .register("intake.donghu", &new_case("appeal", "phone", "13800007901"))
         .await;
-    let coord = Browser::open(app, Some("coord.donghu")).await;
+    let coord = app.web_session(Some("coord.donghu")).await;
     let cmd = json!({"command": "transfer", "to_unit": "990102-zjj", "mode": "assign"});
     let url = format!("{}/api/v1/cases/{id}/commands", app.base);
     let before = snapshot(app).await;

@@ -24,16 +24,6 @@ pub async fn assert_kpi_kept(app: &TestApp) {
 
 // ---- Helpers ---------------------------------------------------------------------------------
 
-async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("get");
-    let s = r.status().as_u16();
-    (s, r.text().await.unwrap_or_default())
-}
-
 async fn get_bytes(
     c: &reqwest::Client,
     app: &TestApp,
@@ -131,7 +121,9 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
             .expect("kpi counts");
         assert_eq!(expected.cases, cases, "{user}: the cells hold the cases");
         let c = app.web_client(Some(user)).await;
-        let (s, html) = get(&c, app, &format!("/staff/dashboard?period=year&year={y}")).await;
+        let (s, html) = app
+            .page(&c, &format!("/staff/dashboard?period=year&year={y}"))
+            .await;
         assert_eq!(s, 200, "{user}: {html}");
         assert!(
             html.contains(&format!("期间内登记的事项 {} 件", expected.cases)),
@@ -205,7 +197,9 @@ async fn dashboard_numbers_equal_the_store(app: &TestApp) {
     }
     // A drill-down to a region with no cases shows no data, not zeros dressed as rates.
     let c = app.web_client(Some("supervisor")).await;
-    let (s, html) = get(&c, app, "/staff/dashboard?period=year&region=990200").await;
+    let (s, html) = app
+        .page(&c, "/staff/dashboard?period=year&region=990200")
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("期间内登记的事项 0 件"));
     assert!(!html.contains("0.0%"), "no 0% for metrics without data");
@@ -363,7 +357,7 @@ async fn csv_downloads_and_bad_parameters(app: &TestApp) {
         "/staff?format=pdf",
         "/staff/reports/annual?year=abc",
     ] {
-        let (s, html) = get(&c, app, path).await;
+        let (s, html) = app.page(&c, path).await;
         assert!((400..500).contains(&s), "{path}: {s} {html}");
     }
 }
@@ -373,19 +367,19 @@ crate::both!(csv_downloads_and_bad_parameters);
 async fn roles_on_statistics_pages(app: &TestApp) {
     some_cases(app, 1).await;
     let anon = app.web_client(None).await;
-    let (s, _) = get(&anon, app, "/staff/dashboard").await;
+    let (s, _) = app.page(&anon, "/staff/dashboard").await;
     assert_eq!(s, 303, "signed out: to the sign-in page");
-    let (s, _) = get(&anon, app, "/staff/reports/annual").await;
+    let (s, _) = app.page(&anon, "/staff/reports/annual").await;
     assert_eq!(s, 303);
-    let (s, html) = get(&anon, app, "/open").await;
+    let (s, html) = app.page(&anon, "/open").await;
     assert_eq!(s, 200, "the transparency page is public: {html}");
 
     let intake = app.web_client(Some("intake.donghu")).await;
-    assert_eq!(get(&intake, app, "/staff/dashboard").await.0, 403);
+    assert_eq!(app.page(&intake, "/staff/dashboard").await.0, 403);
 
     // A handler sees their own unit, cannot pick a region and has no annual report.
     let handler = app.web_client(Some("handler.donghu.zjj")).await;
-    let (s, html) = get(&handler, app, "/staff/dashboard").await;
+    let (s, html) = app.page(&handler, "/staff/dashboard").await;
     assert_eq!(s, 200);
     assert!(
         html.contains("东湖区住房和城乡建设局") || html.contains("住建"),
@@ -393,14 +387,14 @@ async fn roles_on_statistics_pages(app: &TestApp) {
     );
     assert!(!html.contains("sec-trend") && !html.contains("sec-league"));
     assert_eq!(
-        get(&handler, app, "/staff/dashboard?region=990102").await.0,
+        app.page(&handler, "/staff/dashboard?region=990102").await.0,
         403
     );
-    assert_eq!(get(&handler, app, "/staff/reports/annual").await.0, 403);
+    assert_eq!(app.page(&handler, "/staff/reports/annual").await.0, 403);
 
     // A coordinator sees their region and below, not a neighbour's.
     let coord = app.web_client(Some("coord.donghu")).await;
-    let (s, _) = get(&coord, app, "/staff/dashboard").await;
+    let (s, _) = app.page(&coord, "/staff/dashboard").await;
     assert_eq!(s, 200);
     let home = app
         .state
@@ -417,21 +411,23 @@ async fn roles_on_statistics_pages(app: &TestApp) {
         .code
         .clone();
     assert_eq!(
-        get(&coord, app, &format!("/staff/dashboard?region={child}"))
+        app.page(&coord, &format!("/staff/dashboard?region={child}"))
             .await
             .0,
         200
     );
     assert_eq!(
-        get(&coord, app, "/staff/dashboard?region=990200").await.0,
+        app.page(&coord, "/staff/dashboard?region=990200").await.0,
         403
     );
-    assert_eq!(get(&coord, app, "/staff/reports/annual").await.0, 200);
+    assert_eq!(app.page(&coord, "/staff/reports/annual").await.0, 200);
 
     for user in ["supervisor", "admin"] {
         let c = app.web_client(Some(user)).await;
-        assert_eq!(get(&c, app, "/staff/dashboard?region=990200").await.0, 200);
-        let (s, html) = get(&c, app, &format!("/staff/reports/annual?year={}", year())).await;
+        assert_eq!(app.page(&c, "/staff/dashboard?region=990200").await.0, 200);
+        let (s, html) = app
+            .page(&c, &format!("/staff/reports/annual?year={}", year()))
+            .await;
         assert_eq!(s, 200);
         assert!(html.contains("第四十一条"), "the report cites its article");
     }
@@ -476,7 +472,9 @@ async fn annual_report_counts(app: &TestApp) {
     .await;
     let c = app.web_client(Some("supervisor")).await;
     let y = year();
-    let (s, html) = get(&c, app, &format!("/staff/reports/annual?year={y}")).await;
+    let (s, html) = app
+        .page(&c, &format!("/staff/reports/annual?year={y}"))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("id=\"report-total\">3<"), "three cases");
     let (_, _, _, body) = get_bytes(
@@ -514,27 +512,13 @@ async fn annual_report_counts(app: &TestApp) {
     assert_eq!(find("转化为政策或工作成果"), "1", "{rows:?}");
     assert_eq!(find("信访、12345中的建议意见类事项"), "1", "{rows:?}");
     // The year before has nothing.
-    let (s, html) = get(&c, app, &format!("/staff/reports/annual?year={}", y - 1)).await;
+    let (s, html) = app
+        .page(&c, &format!("/staff/reports/annual?year={}", y - 1))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("id=\"report-total\">0<"));
 }
 crate::both!(annual_report_counts);
-
-async fn post_form(
-    c: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let r = c
-        .post(format!("{}{path}", app.base))
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    let s = r.status().as_u16();
-    (s, r.text().await.unwrap_or_default())
-}
 
 const SUMMARY: &str = "某小区电梯停运两个月，群众多次反映。区住建局受理后责令物业公司限期修复，并督促落实电梯安全评估，电梯已恢复运行。";
 
@@ -556,22 +540,22 @@ async fn typical_cases_publish_withdraw_and_privacy(app: &TestApp) {
 
     // Not finished yet: refused, nothing stored.
     let sup = app.web_client(Some("supervisor")).await;
-    let (s, html) = post_form(&sup, app, &path, &form(SUMMARY)).await;
+    let (s, html) = app.post_form(&sup, &path, &form(SUMMARY)).await;
     assert_eq!(s, 422, "{html}");
     answer(app, &id).await;
 
     // Roles: handlers and intake agents may not; a coordinator of another region cannot see it.
     for user in ["handler.donghu.zjj", "intake.donghu"] {
         let c = app.web_client(Some(user)).await;
-        assert_eq!(get(&c, app, &path).await.0, 403, "{user}");
+        assert_eq!(app.page(&c, &path).await.0, 403, "{user}");
         assert_eq!(
-            post_form(&c, app, &path, &form(SUMMARY)).await.0,
+            app.post_form(&c, &path, &form(SUMMARY)).await.0,
             403,
             "{user}"
         );
     }
     let other = app.web_client(Some("coord.yunshan")).await;
-    assert_eq!(get(&other, app, &path).await.0, 404);
+    assert_eq!(app.page(&other, &path).await.0, 404);
 
     // Personal data in the text is refused.
     let coord = app.web_client(Some("coord.donghu")).await;
@@ -580,11 +564,11 @@ async fn typical_cases_publish_withdraw_and_privacy(app: &TestApp) {
         "联系电话13911112222，电梯停运两个月，区住建局受理后责令物业公司修复。",
         "翠湖社区翠湖苑3栋电梯停运两个月，区住建局受理后责令物业公司限期修复。",
     ] {
-        let (s, html) = post_form(&coord, app, &path, &form(bad)).await;
+        let (s, html) = app.post_form(&coord, &path, &form(bad)).await;
         assert_eq!(s, 422, "{bad}: {html}");
         assert!(html.contains("typical-error"), "{html}");
     }
-    let (s, _) = get(&app.web_client(None).await, app, "/open").await;
+    let (s, _) = app.page(&app.web_client(None).await, "/open").await;
     assert_eq!(s, 200);
     assert!(
         app.state
@@ -597,10 +581,10 @@ async fn typical_cases_publish_withdraw_and_privacy(app: &TestApp) {
     );
 
     // The coordinator publishes; the public page shows the staff text only.
-    let (s, _) = post_form(&coord, app, &path, &form(SUMMARY)).await;
+    let (s, _) = app.post_form(&coord, &path, &form(SUMMARY)).await;
     assert_eq!(s, 303);
     let anon = app.web_client(None).await;
-    let (s, html) = get(&anon, app, "/open").await;
+    let (s, html) = app.page(&anon, "/open").await;
     assert_eq!(s, 200);
     assert!(html.contains("电梯停运问题得到解决") && html.contains("区住建局受理后"));
     assert!(html.contains("支持诉求"), "outcome shown");
@@ -620,16 +604,16 @@ async fn typical_cases_publish_withdraw_and_privacy(app: &TestApp) {
     // Withdrawing: a handler may not; the supervisor may, once.
     let handler = app.web_client(Some("handler.donghu.zjj")).await;
     assert_eq!(
-        post_form(&handler, app, &format!("{path}/withdraw"), &[])
+        app.post_form(&handler, &format!("{path}/withdraw"), &[])
             .await
             .0,
         403
     );
-    let (s, _) = post_form(&sup, app, &format!("{path}/withdraw"), &[]).await;
+    let (s, _) = app.post_form(&sup, &format!("{path}/withdraw"), &[]).await;
     assert_eq!(s, 303);
-    let (_, html) = get(&anon, app, "/open").await;
+    let (_, html) = app.page(&anon, "/open").await;
     assert!(!html.contains("电梯停运问题得到解决"), "withdrawn");
-    let (s, _) = post_form(&sup, app, &format!("{path}/withdraw"), &[]).await;
+    let (s, _) = app.post_form(&sup, &format!("{path}/withdraw"), &[]).await;
     assert_eq!(s, 400, "nothing to withdraw");
 
     // Accusations are never published.
@@ -644,7 +628,7 @@ async fn typical_cases_publish_withdraw_and_privacy(app: &TestApp) {
         "/staff/cases/{}/typical",
         acase["number"].as_str().expect("number")
     );
-    let (s, html) = get(&sup, app, &apath).await;
+    let (s, html) = app.page(&sup, &apath).await;
     assert_eq!(s, 200);
     assert!(html.contains("typical-refusal") && !html.contains("typical-form"));
 }
@@ -658,7 +642,7 @@ async fn open_page_shows_aggregates_only(app: &TestApp) {
     answer(app, &id).await;
     assert_kpi_kept(app).await;
     let anon = app.web_client(None).await;
-    let (s, html) = get(&anon, app, "/open").await;
+    let (s, html) = app.page(&anon, "/open").await;
     assert_eq!(s, 200);
     assert!(html.contains("sec-units") && html.contains("sec-topics"));
     assert!(html.contains("data-chart"), "topic chart");
@@ -686,7 +670,7 @@ async fn alerts_by_level_on_the_dashboard(app: &TestApp) {
     body["topic"] = json!("0102");
     app.register("intake.donghu", &body).await;
     let sup = app.web_client(Some("supervisor")).await;
-    let (s, html) = get(&sup, app, "/staff/dashboard").await;
+    let (s, html) = app.page(&sup, "/staff/dashboard").await;
     assert_eq!(s, 200);
     assert!(html.contains("预警分级"), "the alerts section is there");
     let (s, _, _, bytes) = get_bytes(&sup, app, "/staff/dashboard?table=alerts&format=csv").await;

@@ -144,11 +144,6 @@ async fn a_case_lands_in_its_grid(app: &TestApp) {
 }
 both!(a_case_lands_in_its_grid);
 
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 async fn grid_worker_sees_only_their_grid(app: &TestApp) {
     grids(app).await;
     let mine = matter(app, Some(CUIHU), "990102001001", "翠湖苑3栋").await;
@@ -162,7 +157,7 @@ async fn grid_worker_sees_only_their_grid(app: &TestApp) {
     let c = app.web_client(Some("grid.cuihu")).await;
     let r = c.get(format!("{}/staff", app.base)).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/staff/grid");
-    let (s, html) = page(&c, app, "/staff/grid").await;
+    let (s, html) = app.page(&c, "/staff/grid").await;
     assert_eq!(s, 200);
     assert!(
         html.contains(mine["number"].as_str().unwrap()),
@@ -180,12 +175,12 @@ async fn grid_worker_sees_only_their_grid(app: &TestApp) {
     assert!(!html.contains("张三丰") && !html.contains("13812345678"));
     assert!(html.contains("翠湖社区第一网格"));
 
-    let (s, html) = page(
-        &c,
-        app,
-        &format!("/staff/grid/cases/{}", mine["number"].as_str().unwrap()),
-    )
-    .await;
+    let (s, html) = app
+        .page(
+            &c,
+            &format!("/staff/grid/cases/{}", mine["number"].as_str().unwrap()),
+        )
+        .await;
     assert_eq!(s, 200);
     assert!(
         html.contains("action-visit")
@@ -194,28 +189,28 @@ async fn grid_worker_sees_only_their_grid(app: &TestApp) {
     );
     assert!(!html.contains("13812345678") && !html.contains("11010519491231002X"));
     for other in [&theirs, &accusation] {
-        let (s, _) = page(
-            &c,
-            app,
-            &format!("/staff/grid/cases/{}", other["number"].as_str().unwrap()),
-        )
-        .await;
+        let (s, _) = app
+            .page(
+                &c,
+                &format!("/staff/grid/cases/{}", other["number"].as_str().unwrap()),
+            )
+            .await;
         assert_eq!(s, 404);
     }
     // The staff case pages and the case API stay closed to a grid worker.
-    let (s, _) = page(
-        &c,
-        app,
-        &format!("/staff/cases/{}", mine["number"].as_str().unwrap()),
-    )
-    .await;
+    let (s, _) = app
+        .page(
+            &c,
+            &format!("/staff/cases/{}", mine["number"].as_str().unwrap()),
+        )
+        .await;
     assert!(matches!(s, 403 | 404), "{s}");
     let t = app.login("grid.cuihu").await;
     let (s, _) = app.get("/api/v1/cases", Some(&t)).await;
     assert_eq!(s, 403);
     // Other staff do not reach the grid pages.
     let coord = app.web_client(Some("coord.donghu")).await;
-    let (s, _) = page(&coord, app, "/staff/grid").await;
+    let (s, _) = app.page(&coord, "/staff/grid").await;
     assert_eq!(s, 403);
 }
 both!(grid_worker_sees_only_their_grid);
@@ -506,7 +501,7 @@ async fn resolve_and_escalate(app: &TestApp) {
             "a grid worker sees only their grids"
         );
     }
-    let (s, html) = page(&c, app, "/staff/grid/report").await;
+    let (s, html) = app.page(&c, "/staff/grid/report").await;
     assert_eq!(s, 200);
     assert!(html.contains("33.3%"), "the data table");
     let tok = app.login("intake.donghu").await;
@@ -560,7 +555,7 @@ async fn admin_draws_grids_on_the_web(app: &TestApp) {
     )
     .await;
     assert_eq!(s, 303);
-    let (s, html) = page(&c, app, "/staff/admin/grids").await;
+    let (s, html) = app.page(&c, "/staff/admin/grids").await;
     assert_eq!(s, 200);
     assert!(
         html.contains("翠湖社区第二网格")

@@ -193,9 +193,7 @@ impl TestApp {
         TestApp {
             backend,
             base,
-            client: minsheng_server::tls::client_builder()
-                .build()
-                .expect("HTTP client"),
+            client: plain_client(),
             state,
             url,
             dir,
@@ -414,11 +412,18 @@ impl TestApp {
     /// signed in as `user` when one is given, and sends the CSRF token its pages carry as
     /// `X-CSRF-Token` with every request (a real browser sends the form's hidden field).
     pub async fn web_client(&self, user: Option<&str>) -> reqwest::Client {
+        let s = self.web_session(user).await;
+        web_client_on(s.jar, Some(&s.token))
+    }
+
+    /// A browser's session: signed in as `user` when one is given; its client sends no CSRF
+    /// token by itself.
+    pub async fn web_session(&self, user: Option<&str>) -> WebSession {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let plain = web_client_on(jar.clone(), None);
-        let mut token = self.csrf_token(&plain, "/staff/login").await;
+        let client = web_client_on(jar.clone(), None);
+        let mut token = self.csrf_token(&client, "/staff/login").await;
         if let Some(u) = user {
-            let r = plain
+            let r = client
                 .post(format!("{}/staff/login", self.base))
                 .form(&[
                     ("username", u),
@@ -431,22 +436,82 @@ impl TestApp {
                 .expect("login");
             assert_eq!(r.status(), 303, "sign in as {u}");
             // The token is bound to the session, which signing in just started.
-            token = self.csrf_token(&plain, "/staff/login").await;
+            token = self.csrf_token(&client, "/staff/login").await;
         }
-        web_client_on(jar, Some(&token))
+        WebSession { jar, client, token }
     }
 
     /// The CSRF token in the `csrf-token` meta tag of the page at `path`, as `c` gets it.
     pub async fn csrf_token(&self, c: &reqwest::Client, path: &str) -> String {
-        let html = c
+        let (_, html) = self.page(c, path).await;
+        meta_csrf_token(&html).unwrap_or_else(|| panic!("no csrf-token meta tag on {path}"))
+    }
+
+    /// GETs `path` with `c`: the status and the body.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = c
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .expect("page")
-            .text()
+            .expect("get");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    /// Posts `form` with `c` as it is (no token added): the status and the body.
+    pub async fn post_form(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
+        let r = c
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
             .await
-            .expect("html");
-        meta_csrf_token(&html).unwrap_or_else(|| panic!("no csrf-token meta tag on {path}"))
+            .expect("post");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    /// Posts an urlencoded form from `c`'s session as its pages do: with the session's CSRF
+    /// token (every page carries the same; the home page is fetched for it) as the
+    /// `csrf_token` field and the `X-CSRF-Token` header. Without a token the form goes as it is.
+    pub async fn post_form_with_csrf(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &str,
+    ) -> reqwest::Response {
+        let (_, home) = self.page(c, "/").await;
+        let mut req = c.post(format!("{}{path}", self.base));
+        let mut form = form.to_string();
+        if let Some(t) = meta_csrf_token(&home) {
+            let field = serde_urlencoded::to_string([("csrf_token", t.as_str())]).expect("encode");
+            form = if form.is_empty() {
+                field
+            } else {
+                format!("{form}&{field}")
+            };
+            req = req.header("x-csrf-token", t);
+        }
+        req.header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// The spam screen's review queue as `c` sees it: the page and the held ids, in its order.
+    pub async fn held_queue(&self, c: &reqwest::Client) -> (String, Vec<String>) {
+        let (_, html) = self.page(c, "/staff/held").await;
+        let mut ids: Vec<String> = html
+            .match_indices("/staff/held/")
+            .filter_map(|(i, _)| html.get(i + 12..i + 48))
+            .filter(|s| uuid::Uuid::parse_str(s).is_ok())
+            .map(str::to_string)
+            .collect();
+        ids.dedup();
+        (html, ids)
     }
 
     /// Registers a case as `user`, asserting 201; returns (case id, query code, case view).
@@ -542,6 +607,21 @@ impl TestApp {
     }
 }
 
+/// A browser: its cookie jar, a client on it without a default CSRF header, and the token its
+/// pages carry.
+pub struct WebSession {
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+/// A client without cookies that follows redirects (API clients, a forged first contact).
+pub fn plain_client() -> reqwest::Client {
+    minsheng_server::tls::client_builder()
+        .build()
+        .expect("HTTP client")
+}
+
 /// A client on a cookie jar that does not follow redirects, with an `X-CSRF-Token` default
 /// header when a token is given.
 pub fn web_client_on(
@@ -565,6 +645,13 @@ pub fn meta_csrf_token(html: &str) -> Option<String> {
     let start = html.find(r#"<meta name="csrf-token" content=""#)? + 33;
     let len = html[start..].find('"')?;
     Some(html[start..start + len].to_string()).filter(|t| !t.is_empty())
+}
+
+/// Percent-encodes a query value or a path as a form value.
+pub fn urlenc(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|v| v.trim_start_matches('=').to_string())
+        .unwrap_or_default()
 }
 
 /// Reads server-sent events until one named `event` arrives (10 s at most between chunks);

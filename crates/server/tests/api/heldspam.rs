@@ -19,35 +19,10 @@ async fn held_rows(app: &TestApp) -> i64 {
     app.state.store.count_held().await.expect("count held")
 }
 
-/// The held ids in the review queue, in the page's order.
-async fn queue_ids(coord: &reqwest::Client, app: &TestApp) -> (String, Vec<String>) {
-    let html = coord
-        .get(format!("{}/staff/held", app.base))
-        .send()
-        .await
-        .expect("queue")
-        .text()
-        .await
-        .expect("html");
-    let mut ids: Vec<String> = html
-        .match_indices("/staff/held/")
-        .map(|(i, _)| html[i + 12..(i + 48).min(html.len())].to_string())
-        .filter(|s| uuid::Uuid::parse_str(s).is_ok())
-        .collect();
-    ids.dedup();
-    (html, ids)
-}
-
 async fn post_open311(app: &TestApp, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = app
-        .client
-        .post(format!("{}/open311/v2/requests.json", app.base))
-        .form(form)
-        .send()
-        .await
-        .expect("open311 post");
-    let s = r.status().as_u16();
-    let body = r.text().await.unwrap_or_default();
+    let (s, body) = app
+        .post_form(&app.client, "/open311/v2/requests.json", form)
+        .await;
     (
         s,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
@@ -55,13 +30,8 @@ async fn post_open311(app: &TestApp, form: &[(&str, &str)]) -> (u16, Value) {
 }
 
 async fn token_lookup(app: &TestApp, token: &str, fmt: &str) -> (u16, String) {
-    let r = app
-        .client
-        .get(format!("{}/open311/v2/tokens/{token}.{fmt}", app.base))
-        .send()
+    app.page(&app.client, &format!("/open311/v2/tokens/{token}.{fmt}"))
         .await
-        .expect("token");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
 async fn open311_spam_is_held(app: &TestApp) {
@@ -135,7 +105,7 @@ async fn open311_spam_is_held(app: &TestApp) {
 
     // The queue shows both Open311 requests; the token is the held submission's id.
     let coord = app.web_client(Some("coord.donghu")).await;
-    let (html, ids) = queue_ids(&coord, app).await;
+    let (html, ids) = app.held_queue(&coord).await;
     assert!(html.contains("Open311"), "{html}");
     assert!(!html.contains("13800000021"), "phone masked");
     assert_eq!(ids, [token.clone(), token2.clone()], "{html}");
@@ -163,13 +133,10 @@ async fn open311_spam_is_held(app: &TestApp) {
     let v: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(v[0]["service_request_id"], number.as_str(), "{v}");
     assert_eq!(v[0]["token"], token.as_str());
-    let r = app
-        .client
-        .get(format!("{}/open311/v2/requests/{number}.json", app.base))
-        .send()
-        .await
-        .expect("get request");
-    assert_eq!(r.status().as_u16(), 200, "an Open311 case");
+    let (s, _) = app
+        .page(&app.client, &format!("/open311/v2/requests/{number}.json"))
+        .await;
+    assert_eq!(s, 200, "an Open311 case");
     let case = app
         .state
         .store
@@ -252,29 +219,27 @@ async fn suggestion_spam_is_held(app: &TestApp) {
 
     // The portal form holds one too, and says so.
     let web = app.web_client(None).await;
-    let html = web
-        .post(format!("{}/suggest/new", app.base))
-        .form(&[
-            ("title", ADVERT_TITLE),
-            (
-                "reason",
-                "百家乐真人荷官在线，注册即送彩金，天天返水，24小时客服在线。",
-            ),
-            (
-                "proposal",
-                "官方网址 www.bjl777.vip 首存送100%，加微信 bjl777 领取彩金。",
-            ),
-            ("topic", "010101"),
-            ("region", "990102001001"),
-            ("name", "孙广告"),
-            ("phone", "13800000032"),
-        ])
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("html");
+    let (_, html) = app
+        .post_form(
+            &web,
+            "/suggest/new",
+            &[
+                ("title", ADVERT_TITLE),
+                (
+                    "reason",
+                    "百家乐真人荷官在线，注册即送彩金，天天返水，24小时客服在线。",
+                ),
+                (
+                    "proposal",
+                    "官方网址 www.bjl777.vip 首存送100%，加微信 bjl777 领取彩金。",
+                ),
+                ("topic", "010101"),
+                ("region", "990102001001"),
+                ("name", "孙广告"),
+                ("phone", "13800000032"),
+            ],
+        )
+        .await;
     assert!(html.contains("内容审核中"), "{html}");
     let at = html.find("id=\"query-code\">").expect("query code shown") + 16;
     let web_code = html[at..at + 10].to_string();
@@ -293,7 +258,7 @@ async fn suggestion_spam_is_held(app: &TestApp) {
 
     // The queue shows both as suggestions, masked; release one, reject the other.
     let coord = app.web_client(Some("coord.donghu")).await;
-    let (html, ids) = queue_ids(&coord, app).await;
+    let (html, ids) = app.held_queue(&coord).await;
     assert!(html.contains("人民建议"), "{html}");
     assert!(
         !html.contains("13800000031") && !html.contains("钱广告"),
@@ -335,14 +300,14 @@ async fn suggestion_spam_is_held(app: &TestApp) {
         format!("/staff/suggest/{}", t["number"].as_str().unwrap_or("")),
         to
     );
-    let page = web
-        .post(format!("{}/suggest/track", app.base))
-        .form(&[("query_code", web_code.as_str()), ("phone_last4", "0032")])
-        .send()
-        .await
-        .expect("track page");
-    assert_eq!(page.status().as_u16(), 400);
-    let html = page.text().await.expect("html");
+    let (s, html) = app
+        .post_form(
+            &web,
+            "/suggest/track",
+            &[("query_code", web_code.as_str()), ("phone_last4", "0032")],
+        )
+        .await;
+    assert_eq!(s, 400);
     assert!(
         html.contains("未予登记"),
         "the page says it was rejected: {html}"
@@ -418,15 +383,7 @@ async fn held_submissions_are_idempotent(app: &TestApp) {
     ];
     let mut codes = Vec::new();
     for _ in 0..2 {
-        let html = web
-            .post(format!("{}/submit", app.base))
-            .form(&form)
-            .send()
-            .await
-            .expect("form")
-            .text()
-            .await
-            .expect("html");
+        let (_, html) = app.post_form(&web, "/submit", &form).await;
         let at = html.find("id=\"query-code\">").expect("query code shown") + 16;
         codes.push(html[at..at + 10].to_string());
     }

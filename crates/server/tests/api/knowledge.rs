@@ -1,20 +1,7 @@
 //! The knowledge base: edited by the owning unit, searched with the case engine, shown to the
 //! public only while published and valid, suggested to agents while they type.
 
-use crate::harness::TestApp;
-
-async fn staff(app: &TestApp, user: &str) -> reqwest::Client {
-    app.web_client(Some(user)).await
-}
-
-async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("get");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
-}
+use crate::harness::{TestApp, plain_client};
 
 async fn save(c: &reqwest::Client, app: &TestApp, form: &[(&str, &str)]) -> (u16, String) {
     let r = c
@@ -34,7 +21,7 @@ async fn save(c: &reqwest::Client, app: &TestApp, form: &[(&str, &str)]) -> (u16
 }
 
 async fn knowledge_base_search_and_expiry(app: &TestApp) {
-    let zjj = staff(app, "handler.donghu.zjj").await;
+    let zjj = app.web_client(Some("handler.donghu.zjj")).await;
     let article = |title: &'static str, state: &'static str, until: &'static str| {
         [
             ("title", title),
@@ -49,7 +36,7 @@ async fn knowledge_base_search_and_expiry(app: &TestApp) {
         ]
     };
     // Another unit's officer cannot write in this unit's name.
-    let rsj = staff(app, "handler.donghu.rsj").await;
+    let rsj = app.web_client(Some("handler.donghu.rsj")).await;
     let (s, _) = save(&rsj, app, &article("电梯报修指南", "published", "")).await;
     assert_eq!(s, 403);
     let (s, loc) = save(&zjj, app, &article("电梯报修指南", "published", "")).await;
@@ -68,10 +55,8 @@ async fn knowledge_base_search_and_expiry(app: &TestApp) {
     assert_eq!(s, 422, "the last day cannot precede the first");
 
     // The public sees the current article only; search uses the case engine (two characters).
-    let public = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client");
-    let (_, html) = get(&public, app, "/kb?q=%E7%94%B5%E6%A2%AF").await;
+    let public = plain_client();
+    let (_, html) = app.page(&public, "/kb?q=%E7%94%B5%E6%A2%AF").await;
     // Titles come highlighted (<mark>电梯</mark>…): compare the parts after the query term.
     assert!(html.contains("报修指南"), "{html}");
     assert!(
@@ -79,9 +64,9 @@ async fn knowledge_base_search_and_expiry(app: &TestApp) {
         "expired articles are not public"
     );
     assert!(!html.contains("改造草稿"), "drafts are not public");
-    assert_eq!(get(&public, app, &format!("/kb/{id}")).await.0, 200);
+    assert_eq!(app.page(&public, &format!("/kb/{id}")).await.0, 200);
     // Staff see every state, the expired one marked for review.
-    let (_, html) = get(&zjj, app, "/staff/kb?q=%E7%94%B5%E6%A2%AF").await;
+    let (_, html) = app.page(&zjj, "/staff/kb?q=%E7%94%B5%E6%A2%AF").await;
     assert!(html.contains("补贴政策") && html.contains("改造草稿"));
     assert!(html.contains("已过有效期"));
 
@@ -93,7 +78,7 @@ async fn knowledge_base_search_and_expiry(app: &TestApp) {
     assert_eq!(save(&zjj, app, &edit).await.0, 409, "stale version");
 
     // While an agent types a consultation, the article is suggested.
-    let intake = staff(app, "intake.donghu").await;
+    let intake = app.web_client(Some("intake.donghu")).await;
     let html = intake
         .post(format!("{}/staff/intake/preview", app.base))
         .form(&[

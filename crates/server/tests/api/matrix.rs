@@ -21,7 +21,7 @@
 //! (`minsheng_server::routes()`, built by the code that builds the routers) and fails when a
 //! route exists that this table does not list (or the table lists one that no longer exists).
 
-use crate::harness::{Backend, TestApp, new_case};
+use crate::harness::{Backend, TestApp, new_case, plain_client};
 use crate::suggestions::{open_campaign, submit, suggestion_body};
 use minsheng_server::demo;
 use serde_json::{Value, json};
@@ -1345,9 +1345,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await;
     assert_eq!(s, 201, "{b}");
     let key = b["api_key"].as_str().expect("key").to_string();
-    let r = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client")
+    let r = plain_client()
         .post(format!("{}/open311/v2/requests.json", app.base))
         .form(&[
             ("api_key", key.as_str()),
@@ -1392,24 +1390,6 @@ pub async fn session(app: &TestApp, who: &'static str) -> Session {
     Session { client, token }
 }
 
-/// The CSRF token a page offers (`<meta name="csrf-token" content="…">`), if any.
-pub fn meta_csrf(html: &str) -> Option<String> {
-    let at = html.find("name=\"csrf-token\"")?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag_end = at + html[at..].find('>')?;
-    let tag = &html[tag_start..tag_end];
-    let c = tag.find("content=\"")? + "content=\"".len();
-    let len = tag[c..].find('"')?;
-    Some(tag[c..c + len].to_string())
-}
-
-/// Percent-encodes a query value or a path as a form value.
-pub fn urlenc(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|v| v.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
 /// The response as the matrix sees it.
 pub struct Reply {
     pub status: u16,
@@ -1428,60 +1408,38 @@ impl Reply {
     }
 }
 
-/// Sends one request as `s`. Web forms first GET a page for the CSRF token (the page the form
-/// lives on is not needed: every page carries the session's token) and send it as the
-/// `csrf_token` field and the `X-CSRF-Token` header; without a token the form goes as it is.
+/// Sends one request as `s`. Web forms carry the session's CSRF token (see
+/// `TestApp::post_form_with_csrf`).
 pub async fn send(app: &TestApp, s: &Session, method: &str, path: &str, body: &Body2) -> Reply {
-    let url = format!("{}{path}", app.base);
-    let mut req = match method {
-        "GET" => s.client.get(&url),
-        "POST" => s.client.post(&url),
-        m => panic!("method {m}"),
-    };
     let stream = path.starts_with("/staff/alerts/stream") || path == "/staff/intake/calls";
-    let api = !matches!(body, Body2::Form(_)) && !stream;
-    if let (Some(t), true) = (&s.token, api) {
-        req = req.bearer_auth(t);
-    }
-    match body {
-        Body2::None => {}
-        Body2::Json(j) => {
-            req = req
-                .header("content-type", "application/json")
-                .body(j.clone())
+    let resp = if let (Body2::Form(f), "POST") = (body, method) {
+        app.post_form_with_csrf(&s.client, path, f).await
+    } else {
+        let url = format!("{}{path}", app.base);
+        let mut req = match method {
+            "GET" => s.client.get(&url),
+            "POST" => s.client.post(&url),
+            m => panic!("method {m}"),
+        };
+        if let (Some(t), false) = (&s.token, stream) {
+            req = req.bearer_auth(t);
         }
-        Body2::Open311(f) => {
-            req = req
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(f.clone())
-        }
-        Body2::Form(f) => {
-            let page = s
-                .client
-                .get(format!("{}/", app.base))
-                .send()
-                .await
-                .expect("page for csrf")
-                .text()
-                .await
-                .unwrap_or_default();
-            let mut form = f.clone();
-            if let Some(t) = meta_csrf(&page) {
-                let enc =
-                    serde_urlencoded::to_string([("csrf_token", t.as_str())]).expect("encode");
-                form = if form.is_empty() {
-                    enc
-                } else {
-                    format!("{form}&{enc}")
-                };
-                req = req.header("x-csrf-token", t);
+        match body {
+            Body2::None => {}
+            Body2::Json(j) => {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(j.clone())
             }
-            req = req
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form);
+            Body2::Open311(f) => {
+                req = req
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(f.clone())
+            }
+            Body2::Form(_) => panic!("{method} {path}: web forms are posted"),
         }
-    }
-    let resp = req.send().await.expect("request");
+        req.send().await.expect("request")
+    };
     let status = resp.status().as_u16();
     let location = resp
         .headers()
@@ -1812,14 +1770,7 @@ async fn analyst_account_and_navigation(app: &TestApp) {
 
     // The admin form offers the role.
     let c = app.web_client(Some("admin")).await;
-    let html = c
-        .get(format!("{}/staff/admin", app.base))
-        .send()
-        .await
-        .expect("admin page")
-        .text()
-        .await
-        .expect("html");
+    let (_, html) = app.page(&c, "/staff/admin").await;
     assert!(html.contains("value=\"analyst\""), "role offered");
 
     // Every link of the analyst's navigation opens; case pages are not offered.
@@ -1831,14 +1782,7 @@ async fn analyst_account_and_navigation(app: &TestApp) {
         .expect("queue");
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/staff/dashboard");
-    let html = c
-        .get(format!("{}/staff/dashboard", app.base))
-        .send()
-        .await
-        .expect("dashboard")
-        .text()
-        .await
-        .expect("html");
+    let (_, html) = app.page(&c, "/staff/dashboard").await;
     let nav = html
         .split_once("<nav")
         .and_then(|(_, r)| r.split_once("</nav>"))
@@ -1869,13 +1813,7 @@ async fn analyst_account_and_navigation(app: &TestApp) {
         assert!(!hrefs.contains(&never), "{never} offered to the analyst");
     }
     for h in hrefs {
-        let s = c
-            .get(format!("{}{h}", app.base))
-            .send()
-            .await
-            .expect("nav link")
-            .status()
-            .as_u16();
+        let (s, _) = app.page(&c, h).await;
         assert!(s == 200 || h == "/staff", "{h}: {s}");
     }
 }

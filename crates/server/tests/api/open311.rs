@@ -121,14 +121,8 @@ async fn get_xml(app: &TestApp, path: &str) -> (u16, El) {
 }
 
 async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let r = app
-        .client
-        .post(format!("{}{V2}{path}", app.base))
-        .form(form)
-        .send()
+    app.post_form(&app.client, &format!("{V2}{path}"), form)
         .await
-        .expect("request");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
 /// Asserts a GeoReport JSON error: an array of {code, description} with the HTTP code.

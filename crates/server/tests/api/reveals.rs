@@ -27,15 +27,6 @@ fn assert_masked(place: &str, text: &str) {
     }
 }
 
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("page");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
-}
-
 async fn every_reveal_is_audited(app: &TestApp) {
     let mut body = new_case("appeal", "visit", PHONE);
     body["petitioner"] =
@@ -46,13 +37,13 @@ async fn every_reveal_is_audited(app: &TestApp) {
     let web = app.web_client(Some("coord.donghu")).await;
 
     // Before any reveal: masked on the case page, the API, the queue and its download.
-    let (s, html) = page(&web, app, &format!("/staff/cases/{number}")).await;
+    let (s, html) = app.page(&web, &format!("/staff/cases/{number}")).await;
     assert_eq!(s, 200);
     assert_masked("the case page", &html);
     assert!(html.contains("137****0001"), "the masked phone is shown");
     let (_, api_case) = app.get(&format!("/api/v1/cases/{id}"), Some(&coord)).await;
     assert_masked("the case API", &api_case.to_string());
-    let (s, csv) = page(&web, app, "/staff?sort=newest&format=csv").await;
+    let (s, csv) = app.page(&web, "/staff?sort=newest&format=csv").await;
     assert_eq!(s, 200);
     assert!(csv.contains(&number), "the export lists the case");
     assert_masked("the queue export", &csv);
@@ -131,7 +122,7 @@ async fn every_reveal_is_audited(app: &TestApp) {
         json!({"name": NAME, "phone": PHONE, "id_number": ID_NUMBER, "address": HOME});
     let (s, b) = app.post("/api/v1/public/cases", None, &advert).await;
     assert_eq!(s, 202, "{b}");
-    let (s, html) = page(&web, app, "/staff/held").await;
+    let (s, html) = app.page(&web, "/staff/held").await;
     assert_eq!(s, 200);
     assert!(html.contains("137****0001"), "{html}");
     assert_masked("the held queue", &html);
@@ -158,10 +149,10 @@ async fn every_reveal_is_audited(app: &TestApp) {
     assert_eq!(s, 200, "{view}");
     assert_masked("the suggestion API", &view.to_string());
     assert!(view.to_string().contains("137****0001"), "{view}");
-    let (s, html) = page(&web, app, &format!("/staff/suggest/{sg_number}")).await;
+    let (s, html) = app.page(&web, &format!("/staff/suggest/{sg_number}")).await;
     assert_eq!(s, 200, "{html}");
     assert_masked("the suggestion page", &html);
-    let (s, html) = page(&web, app, "/staff/suggest").await;
+    let (s, html) = app.page(&web, "/staff/suggest").await;
     assert_eq!(s, 200);
     assert_masked("the suggestion list", &html);
 }

@@ -1065,15 +1065,6 @@ async fn bad_input(app: &TestApp) {
 }
 crate::both!(bad_input);
 
-async fn page_status(c: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
-    c.get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("get")
-        .status()
-        .as_u16()
-}
-
 /// Who may open which suggestion page; forms refused change nothing; user text is escaped;
 /// the scoreboard downloads.
 async fn pages_by_role(app: &TestApp) {
@@ -1122,11 +1113,7 @@ async fn pages_by_role(app: &TestApp) {
     ];
     for (user, path, want) in table {
         let c = app.web_client(*user).await;
-        assert_eq!(
-            page_status(&c, app, path).await,
-            *want,
-            "{user:?} GET {path}"
-        );
+        assert_eq!(app.page(&c, path).await.0, *want, "{user:?} GET {path}");
     }
 
     // User text is escaped on the staff page and the tracking page.

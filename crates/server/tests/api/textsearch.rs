@@ -3,19 +3,6 @@
 
 use crate::harness::{TestApp, new_case};
 
-async fn staff(app: &TestApp, user: &str) -> reqwest::Client {
-    app.web_client(Some(user)).await
-}
-
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("get");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
-}
-
 async fn search_finds_substrings_within_access(app: &TestApp) {
     let mut body = new_case("appeal", "phone", "13800009999");
     body["title"] = serde_json::json!("<b>翠湖苑</b>漏水");
@@ -24,9 +11,9 @@ async fn search_finds_substrings_within_access(app: &TestApp) {
     let number = case["number"].as_str().expect("number").to_string();
     app.state.text.flush();
 
-    let coord = staff(app, "coord.donghu").await;
+    let coord = app.web_client(Some("coord.donghu")).await;
     // 翠湖 is split by jieba as 翠/湖苑; the character pairs still find it.
-    let (s, html) = page(&coord, app, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
+    let (s, html) = app.page(&coord, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
     assert_eq!(s, 200);
     assert!(
         html.contains(&number),
@@ -36,18 +23,20 @@ async fn search_finds_substrings_within_access(app: &TestApp) {
     assert!(!html.contains("<b>"), "no user markup reaches the page");
     assert!(html.contains("<mark>"), "the match is highlighted");
 
-    let other = staff(app, "handler.xicheng.zjj").await;
-    let (_, html) = page(&other, app, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
+    let other = app.web_client(Some("handler.xicheng.zjj")).await;
+    let (_, html) = app.page(&other, "/staff/search?q=%E7%BF%A0%E6%B9%96").await;
     assert!(
         !html.contains(&number),
         "another unit's handler does not find it"
     );
 
-    let (s, _) = page(&coord, app, &format!("/staff/search?q={}", "x".repeat(300))).await;
+    let (s, _) = app
+        .page(&coord, &format!("/staff/search?q={}", "x".repeat(300)))
+        .await;
     assert_eq!(s, 400, "an over-long query is refused, not cut");
-    let (s, _) = page(&coord, app, "/staff/search?status=bogus").await;
+    let (s, _) = app.page(&coord, "/staff/search?status=bogus").await;
     assert_eq!(s, 422);
-    let (s, _) = page(&coord, app, "/staff/search?from=yesterday").await;
+    let (s, _) = app.page(&coord, "/staff/search?from=yesterday").await;
     assert_eq!(s, 400);
     // Filters: region subtree, topic subtree, date range, unit.
     for (filter, found) in [
@@ -60,12 +49,12 @@ async fn search_finds_substrings_within_access(app: &TestApp) {
         ("unit=990102-xfj", true),
         ("unit=990102-zjj", false),
     ] {
-        let (s, html) = page(
-            &coord,
-            app,
-            &format!("/staff/search?q=%E7%BF%A0%E6%B9%96&{filter}"),
-        )
-        .await;
+        let (s, html) = app
+            .page(
+                &coord,
+                &format!("/staff/search?q=%E7%BF%A0%E6%B9%96&{filter}"),
+            )
+            .await;
         assert_eq!(s, 200, "{filter}");
         assert_eq!(
             html.contains(&number),
@@ -82,7 +71,7 @@ async fn intake_preview_shows_related_and_risks(app: &TestApp) {
         .register("intake.donghu", &new_case("appeal", "phone", "13700001234"))
         .await;
     let number = earlier["number"].as_str().expect("number");
-    let c = staff(app, "intake.donghu").await;
+    let c = app.web_client(Some("intake.donghu")).await;
     let form = [
         ("channel", "phone"),
         ("kind", "appeal"),
@@ -175,7 +164,7 @@ async fn classifier_suggests_topics_at_intake() {
     );
 
     let (title, request) = (page[0].0.title.clone(), page[0].0.request.clone());
-    let c = staff(&app, "intake.donghu").await;
+    let c = app.web_client(Some("intake.donghu")).await;
     let html = c
         .post(format!("{}/staff/intake/preview", app.base))
         .form(&[

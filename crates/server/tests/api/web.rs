@@ -1,21 +1,8 @@
 //! The web pages over plain HTTP: who may open which page (a table of cases), forms that are
 //! refused change nothing, cross-site posts are refused, user text is escaped in the HTML.
 
-use crate::harness::{TestApp, new_case};
+use crate::harness::{TestApp, new_case, plain_client};
 use minsheng_server::demo::DEMO_PASSWORD;
-
-async fn browser(app: &TestApp, user: Option<&str>) -> reqwest::Client {
-    app.web_client(user).await
-}
-
-async fn status(c: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
-    c.get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("get")
-        .status()
-        .as_u16()
-}
 
 async fn pages_by_role(app: &TestApp) {
     let (_, _, case) = app
@@ -63,15 +50,15 @@ async fn pages_by_role(app: &TestApp) {
         (Some("coord.donghu"), "/staff?sort=sideways", 400),
     ];
     for (user, path, want) in table {
-        let c = browser(app, *user).await;
-        assert_eq!(status(&c, app, path).await, *want, "{user:?} GET {path}");
+        let c = app.web_client(*user).await;
+        assert_eq!(app.page(&c, path).await.0, *want, "{user:?} GET {path}");
     }
 }
 crate::both!(pages_by_role);
 
 async fn refused_forms_change_nothing(app: &TestApp) {
     let before = app.case_count().await;
-    let c = browser(app, None).await;
+    let c = app.web_client(None).await;
     let post = |body: &'static str| {
         c.post(format!("{}/submit", app.base))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -125,7 +112,7 @@ async fn refused_forms_change_nothing(app: &TestApp) {
         .register("intake.donghu", &new_case("appeal", "phone", "13800004444"))
         .await;
     let number = case["number"].as_str().expect("number");
-    let s = browser(app, Some("coord.donghu")).await;
+    let s = app.web_client(Some("coord.donghu")).await;
     for body in [
         "command=launch&x=1",
         "command=transfer&to_unit=nowhere&mode=transfer",
@@ -153,7 +140,7 @@ async fn user_text_is_escaped(app: &TestApp) {
     body["request"] = serde_json::json!("<a href=\"http://x.example\">dafa888bet</a>");
     let (_, _, case) = app.register("intake.donghu", &body).await;
     let number = case["number"].as_str().expect("number");
-    let c = browser(app, Some("coord.donghu")).await;
+    let c = app.web_client(Some("coord.donghu")).await;
     for path in [
         format!("/staff/cases/{number}"),
         "/staff?sort=newest".to_string(),
@@ -177,7 +164,7 @@ async fn user_text_is_escaped(app: &TestApp) {
 crate::both!(user_text_is_escaped);
 
 async fn admin_edits_the_directory(app: &TestApp) {
-    let admin = browser(app, Some("admin")).await;
+    let admin = app.web_client(Some("admin")).await;
     let post = |c: &reqwest::Client, path: &str, form: &[(&str, &str)]| {
         c.post(format!("{}{path}", app.base)).form(form).send()
     };
@@ -188,7 +175,7 @@ async fn admin_edits_the_directory(app: &TestApp) {
         ("kind", "department"),
         ("region", "990102"),
     ];
-    let handler = browser(app, Some("handler.donghu.zjj")).await;
+    let handler = app.web_client(Some("handler.donghu.zjj")).await;
     let r = post(&handler, "/staff/admin/units", &unit)
         .await
         .expect("post");
@@ -241,9 +228,7 @@ async fn admin_edits_the_directory(app: &TestApp) {
     .await
     .expect("post");
     assert_eq!(r.status(), 303);
-    let r = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client")
+    let r = plain_client()
         .post(format!("{}/api/v1/auth/login", app.base))
         .json(&serde_json::json!({"username": "intake.donghu", "password": DEMO_PASSWORD}))
         .send()
@@ -262,9 +247,7 @@ async fn admin_edits_the_directory(app: &TestApp) {
 crate::both!(admin_edits_the_directory);
 
 async fn security_headers_and_login_throttling(app: &TestApp) {
-    let c = minsheng_server::tls::client_builder()
-        .build()
-        .expect("HTTP client");
+    let c = plain_client();
     for path in ["/", "/submit", "/api/v1/regions", "/static/app.js"] {
         let r = c
             .get(format!("{}{path}", app.base))
