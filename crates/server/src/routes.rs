@@ -66,20 +66,6 @@ impl Routes {
         self
     }
 
-    /// Merges a router not built with `routes!`, whose routes the caller lists. Only for
-    /// routers that cannot move to `routes!` yet: the list can drift from them, so a unit test
-    /// below counts their routes.
-    pub fn merge_listed(
-        mut self,
-        router: Router<AppState>,
-        list: &[(Method, &'static str)],
-    ) -> Self {
-        self.list
-            .extend(list.iter().map(|(m, p)| (m.clone(), p.to_string())));
-        self.router = self.router.merge(router);
-        self
-    }
-
     /// Layers and fallbacks; routes added here would not be listed.
     pub fn map(mut self, f: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
         self.router = f(self.router);
@@ -104,57 +90,4 @@ fn http_method(call: &str) -> Option<Method> {
         "patch" => Method::PATCH,
         _ => return None,
     })
-}
-
-// The alert and grid routers are still built without `routes!` (those modules are being
-// reworked): their routes are listed by hand until they move, and the test below notices when
-// their number changes.
-pub(crate) const ALERTS_API: &[(Method, &str)] = &[
-    (Method::GET, "/api/v1/alerts"),
-    (Method::GET, "/api/v1/alerts/{id}"),
-    (Method::POST, "/api/v1/alerts/{id}/{command}"),
-];
-pub(crate) const GRIDS_API: &[(Method, &str)] = &[
-    (Method::POST, "/api/v1/admin/grids"),
-    (Method::GET, "/api/v1/admin/grids"),
-    (Method::POST, "/api/v1/admin/grids/{id}/workers"),
-    (Method::GET, "/api/v1/grids/rates"),
-];
-pub(crate) const GRIDS_WEB: &[(Method, &str)] = &[
-    (Method::GET, "/staff/grid"),
-    (Method::GET, "/staff/grid/report"),
-    (Method::GET, "/staff/grid/cases/{id}"),
-    (Method::POST, "/staff/grid/cases/{id}/visit"),
-    (Method::POST, "/staff/grid/cases/{id}/resolve"),
-    (Method::POST, "/staff/grid/cases/{id}/escalate"),
-    (Method::GET, "/staff/grid/photos/{id}"),
-    (Method::GET, "/staff/admin/grids"),
-    (Method::POST, "/staff/admin/grids"),
-    (Method::POST, "/staff/admin/grids/workers"),
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn paths(list: &[(Method, &str)]) -> usize {
-        let mut paths: Vec<&str> = list.iter().map(|(_, p)| *p).collect();
-        paths.dedup();
-        paths.len()
-    }
-
-    #[test]
-    fn hand_listed_routers_have_as_many_routes_as_listed() {
-        for (source, list) in [
-            (include_str!("alerts/api.rs"), ALERTS_API),
-            (include_str!("grids/api.rs"), GRIDS_API),
-            (include_str!("grids/web.rs"), GRIDS_WEB),
-        ] {
-            assert_eq!(
-                source.matches(".route(").count(),
-                paths(list),
-                "a route was added or removed: update the list, or better, use routes!"
-            );
-        }
-    }
 }

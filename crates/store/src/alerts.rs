@@ -1,8 +1,9 @@
 //! Early-warning alerts: each alert is a small event log of its own (raised, acknowledged,
 //! escalated, handled, closed), hash-chained with the same scheme as a case's events, and the
-//! `alerts` row is its projection, written in the same transaction. Alerts are few and their
-//! writes rare, so they go straight through the pool in a transaction (the group committer is
-//! for case intake). The SQL is the same text on both backends.
+//! `alerts` row is its projection, written in the same transaction. New alerts are raised at
+//! intake, beside the cases, so they go through the group committer with them; the rarer
+//! changes by staff and jobs go straight through the pool in a transaction. The SQL is the same
+//! text on both backends.
 
 use crate::error::StoreError;
 use crate::{Store, from_millis, millis};
@@ -118,6 +119,9 @@ pub struct RaiseAlert {
     pub actor: Actor,
     /// The report-within deadline at the draft's level (the caller has the policy).
     pub report_due: Option<DateTime<Utc>>,
+    /// Notices of the new alert (store::outbox), committed with it; dropped if the key turns
+    /// out to be raised already.
+    pub notices: Vec<crate::outbox::OutboxMessage>,
 }
 
 /// Events to append to an alert at the version it was read at.
@@ -156,64 +160,16 @@ const COLUMNS: &str = "state, region, unit, report_due";
 
 impl Store {
     /// Raises an alert once per `key`: if an alert with the key exists, nothing is written and
-    /// that alert is returned with `false`.
+    /// that alert is returned with `false`. Most calls meet an existing alert (a hot place keeps
+    /// firing its spike), so the key is looked up first without the write lock; a new alert goes
+    /// through the group committer, sharing its transaction and fsync with the cases of the
+    /// moment instead of queueing for SQLite's write lock beside it.
     pub async fn raise_alert(&self, op: RaiseAlert) -> Result<(AlertRecord, bool), StoreError> {
-        let at = from_millis(millis(op.at));
-        let event = AlertEvent::Raised(op.draft.clone());
-        let alert = minsheng_core::alert::apply(None, op.id, at, &event)
-            .ok_or_else(|| StoreError::Corrupt("raise produced no alert".into()))?;
-        let rec = AlertEventRecord::seal(op.id, 1, at, op.actor.clone(), event, GENESIS);
-        let mut tx = crate::tx::begin_write(&self.pool).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO alerts (id, key, rule, level, status, region, unit, raised_at, level_since, \
-             report_due, version, last_hash, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(op.id.to_string())
-        .bind(alert.key.clone())
-        .bind(alert.rule.as_str())
-        .bind(i64::from(alert.level))
-        .bind(alert.status.as_str())
-        .bind(op.region.clone())
-        .bind(op.unit.clone())
-        .bind(millis(at))
-        .bind(millis(at))
-        .bind(op.report_due.map(millis))
-        .bind(alert.version as i64)
-        .bind(rec.hash.clone())
-        .bind(serde_json::to_string(&alert)?)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            let existing = self
-                .alert_by_key(&alert.key)
-                .await?
-                .ok_or(StoreError::Conflict)?;
+        let key = op.draft.key.clone();
+        if let Some(existing) = self.alert_by_key(&key).await? {
             return Ok((existing, false));
         }
-        insert_event(&mut tx, &rec).await?;
-        let mut cases: Vec<uuid::Uuid> = alert.evidence.cases.clone();
-        cases.sort();
-        cases.dedup();
-        for c in cases {
-            sqlx::query("INSERT INTO alert_cases (case_id, alert_id) VALUES ($1, $2)")
-                .bind(c.to_string())
-                .bind(op.id.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok((
-            AlertRecord {
-                alert,
-                region: op.region,
-                unit: op.unit,
-                report_due: op.report_due,
-            },
-            true,
-        ))
+        self.writer.raise_alert(op).await
     }
 
     /// Appends events to an alert if it is still at `expected_version` (else `Conflict`).
@@ -482,6 +438,72 @@ pub fn verify_alert_chain(records: &[AlertEventRecord]) -> Result<(), (u64, &'st
         AlertEventRecord::recompute,
     )
     .map_err(|b| (b.seq, b.reason))
+}
+
+/// Writes a new alert in the committer's transaction: its row, first event, cases and notices.
+/// If the key is already taken (raised meanwhile) nothing is written and that alert is returned.
+pub(crate) async fn insert_new(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    op: &RaiseAlert,
+    notices: &[crate::outbox::SealedMessage],
+) -> Result<(AlertRecord, bool), StoreError> {
+    let at = from_millis(millis(op.at));
+    let event = AlertEvent::Raised(op.draft.clone());
+    let alert = minsheng_core::alert::apply(None, op.id, at, &event)
+        .ok_or_else(|| StoreError::Corrupt("raise produced no alert".into()))?;
+    let rec = AlertEventRecord::seal(op.id, 1, at, op.actor.clone(), event, GENESIS);
+    let inserted = sqlx::query(
+        "INSERT INTO alerts (id, key, rule, level, status, region, unit, raised_at, level_since, \
+         report_due, version, last_hash, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(op.id.to_string())
+    .bind(alert.key.clone())
+    .bind(alert.rule.as_str())
+    .bind(i64::from(alert.level))
+    .bind(alert.status.as_str())
+    .bind(op.region.clone())
+    .bind(op.unit.clone())
+    .bind(millis(at))
+    .bind(millis(at))
+    .bind(op.report_due.map(millis))
+    .bind(alert.version as i64)
+    .bind(rec.hash.clone())
+    .bind(serde_json::to_string(&alert)?)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        let row: Option<AlertRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM alerts WHERE key = $1"
+        )))
+        .bind(alert.key.clone())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let existing = row.map(record).transpose()?.ok_or(StoreError::Conflict)?;
+        return Ok((existing, false));
+    }
+    insert_event(tx, &rec).await?;
+    let mut cases: Vec<uuid::Uuid> = alert.evidence.cases.clone();
+    cases.sort();
+    cases.dedup();
+    for c in cases {
+        sqlx::query("INSERT INTO alert_cases (case_id, alert_id) VALUES ($1, $2)")
+            .bind(c.to_string())
+            .bind(op.id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    crate::outbox::insert(tx, notices, at).await?;
+    Ok((
+        AlertRecord {
+            alert,
+            region: op.region.clone(),
+            unit: op.unit.clone(),
+            report_due: op.report_due,
+        },
+        true,
+    ))
 }
 
 async fn insert_event(

@@ -2,6 +2,8 @@
 //! changes a case's facts runs here, inside the writer's savepoint for that case, so the cells
 //! never disagree with the log: the old facts row (with the region chain it was counted in) is
 //! read, its cells are taken out and the new facts' cells put in, as one signed delta per cell.
+//! The deltas of the operations that succeed are summed over the writer's batch and written in
+//! the same transaction just before it commits.
 //! The same `INSERT … ON CONFLICT … DO UPDATE` runs on both backends. Definitions: docs/kpi.md.
 
 use crate::error::StoreError;
@@ -143,84 +145,118 @@ pub(crate) async fn record_repeat(
     Ok(())
 }
 
-/// Replaces a case's kept facts by `upd`: applies the cell deltas and writes the facts row.
-/// `created` also counts the case in the intake volumes (once, at registration).
+/// Cell changes gathered over a writer batch and written once before it commits: the cases of
+/// one moment share their day, month, region and unit cells, so a batch of fifty new cases
+/// touches each shared cell once instead of fifty times.
+#[derive(Debug, Default)]
+pub(crate) struct Deltas {
+    cells: BTreeMap<CellId, [i64; 3]>,
+    volume: BTreeMap<VolumeId, i64>,
+}
+
+impl Deltas {
+    fn add_cells(&mut self, cells: BTreeMap<CellId, [i64; 3]>, sign: i64) {
+        for (cell, v) in cells {
+            let e = self.cells.entry(cell).or_default();
+            for i in 0..3 {
+                e[i] += sign * v[i];
+            }
+        }
+    }
+
+    /// Adds what a successful operation changed (its savepoint was released).
+    pub(crate) fn merge(&mut self, other: Deltas) {
+        self.add_cells(other.cells, 1);
+        for (v, n) in other.volume {
+            *self.volume.entry(v).or_default() += n;
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.cells.is_empty() && self.volume.is_empty()
+    }
+}
+
+/// Writes the gathered deltas: one multi-row upsert per table, then removes the cells a change
+/// emptied, so the table holds only counted cells.
+pub(crate) async fn flush(conn: &mut AnyConnection, d: Deltas) -> Result<(), StoreError> {
+    let mut emptied = Vec::new();
+    let mut cells = Vec::new();
+    for ((g, sc, id, p, m), v) in d.cells {
+        if v == [0; 3] {
+            continue;
+        }
+        if v.iter().any(|x| *x < 0) {
+            emptied.push((g, sc, id.clone(), p.clone(), m.clone()));
+        }
+        cells.push(cell_row(g, sc, id, p, m, v));
+    }
+    insert_rows(
+        conn,
+        INSERT_CELLS,
+        " ON CONFLICT (grain, scope, scope_id, period, metric) DO UPDATE SET \
+         hit = kpi_cells.hit + excluded.hit, basically = kpi_cells.basically + excluded.basically, \
+         miss = kpi_cells.miss + excluded.miss",
+        cells,
+    )
+    .await?;
+    for (grain, scope, id, period, metric) in emptied {
+        sqlx::query(
+            "DELETE FROM kpi_cells WHERE grain = $1 AND scope = $2 AND scope_id = $3 \
+             AND period = $4 AND metric = $5 AND hit = 0 AND basically = 0 AND miss = 0",
+        )
+        .bind(grain)
+        .bind(scope)
+        .bind(id)
+        .bind(period)
+        .bind(metric)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let volume: Vec<Vec<Val>> = d
+        .volume
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|((g, r, p, f, c, t), n)| volume_row(g, r, p, f, c, t, n))
+        .collect();
+    insert_rows(
+        conn,
+        INSERT_VOLUME,
+        " ON CONFLICT (grain, region, period, flow, channel, topic) DO UPDATE SET \
+         n = volume_cells.n + excluded.n",
+        volume,
+    )
+    .await
+}
+
+/// Replaces a case's kept facts by `upd`: writes the facts row and adds the cell changes (old
+/// facts' cells out, new facts' cells in) to `deltas`. `created` also counts the case in the
+/// intake volumes (once, at registration); a new case has no facts row to read.
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
     case_id: uuid::Uuid,
     version: u64,
     upd: &KpiUpdate,
     created: bool,
+    deltas: &mut Deltas,
 ) -> Result<(), StoreError> {
-    let old: Option<(String, String)> =
+    let old: Option<(String, String)> = if created {
+        None
+    } else {
         sqlx::query_as("SELECT chain, facts FROM kpi_facts WHERE case_id = $1")
             .bind(case_id.to_string())
             .fetch_optional(&mut *conn)
-            .await?;
-    let mut delta = cells_of(&upd.facts, &upd.chain);
+            .await?
+    };
+    deltas.add_cells(cells_of(&upd.facts, &upd.chain), 1);
     if let Some((chain, facts)) = old {
         let chain: Vec<String> = serde_json::from_str(&chain)?;
         let facts: CaseFacts = serde_json::from_str(&facts)?;
-        for (cell, v) in cells_of(&facts, &chain) {
-            let e = delta.entry(cell).or_default();
-            for i in 0..3 {
-                e[i] -= v[i];
-            }
-        }
-    }
-    for ((grain, scope, id, period, metric), v) in delta {
-        if v == [0; 3] {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO kpi_cells (grain, scope, scope_id, period, metric, hit, basically, miss) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (grain, scope, scope_id, period, metric) DO UPDATE SET \
-             hit = kpi_cells.hit + excluded.hit, basically = kpi_cells.basically + excluded.basically, \
-             miss = kpi_cells.miss + excluded.miss",
-        )
-        .bind(grain)
-        .bind(scope)
-        .bind(id.clone())
-        .bind(period.clone())
-        .bind(metric.clone())
-        .bind(v[0])
-        .bind(v[1])
-        .bind(v[2])
-        .execute(&mut *conn)
-        .await?;
-        if v.iter().any(|x| *x < 0) {
-            // A cell emptied by a change is removed, so the table holds only counted cells.
-            sqlx::query(
-                "DELETE FROM kpi_cells WHERE grain = $1 AND scope = $2 AND scope_id = $3 \
-                 AND period = $4 AND metric = $5 AND hit = 0 AND basically = 0 AND miss = 0",
-            )
-            .bind(grain)
-            .bind(scope)
-            .bind(id)
-            .bind(period)
-            .bind(metric)
-            .execute(&mut *conn)
-            .await?;
-        }
+        deltas.add_cells(cells_of(&facts, &chain), -1);
     }
     if created {
-        for (grain, region, period, flow, channel, topic) in
-            volume_of(&upd.facts, &upd.chain, &upd.top_topic)
-        {
-            sqlx::query(
-                "INSERT INTO volume_cells (grain, region, period, flow, channel, topic, n) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 1) \
-                 ON CONFLICT (grain, region, period, flow, channel, topic) DO UPDATE SET n = volume_cells.n + 1",
-            )
-            .bind(grain)
-            .bind(region)
-            .bind(period)
-            .bind(flow)
-            .bind(channel)
-            .bind(topic)
-            .execute(&mut *conn)
-            .await?;
+        for v in volume_of(&upd.facts, &upd.chain, &upd.top_topic) {
+            *deltas.volume.entry(v).or_default() += 1;
         }
     }
     sqlx::query(
@@ -243,7 +279,11 @@ pub(crate) async fn apply(
 
 /// Applies a refresh if the case is still at the version and links it was derived from;
 /// `Ok(false)` when it moved on (whoever moved it derived it again).
-pub(crate) async fn refresh(conn: &mut AnyConnection, r: &KpiRefresh) -> Result<bool, StoreError> {
+pub(crate) async fn refresh(
+    conn: &mut AnyConnection,
+    r: &KpiRefresh,
+    deltas: &mut Deltas,
+) -> Result<bool, StoreError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT version FROM cases WHERE id = $1")
         .bind(r.case_id.to_string())
         .fetch_optional(&mut *conn)
@@ -252,7 +292,7 @@ pub(crate) async fn refresh(conn: &mut AnyConnection, r: &KpiRefresh) -> Result<
     if version as u64 != r.version || links(conn, r.case_id).await? != r.kpi.links {
         return Ok(false);
     }
-    apply(conn, r.case_id, r.version, &r.kpi, false).await?;
+    apply(conn, r.case_id, r.version, &r.kpi, false, deltas).await?;
     Ok(true)
 }
 
@@ -284,6 +324,19 @@ enum Val {
     N(Option<i64>),
 }
 
+fn cell_row(g: &str, sc: &str, id: String, p: String, m: String, v: [i64; 3]) -> Vec<Val> {
+    vec![
+        Val::T(g.into()),
+        Val::T(sc.into()),
+        Val::T(id),
+        Val::T(p),
+        Val::T(m),
+        Val::I(v[0]),
+        Val::I(v[1]),
+        Val::I(v[2]),
+    ]
+}
+
 fn volume_row(g: &str, r: String, p: String, f: String, c: String, t: String, n: i64) -> Vec<Val> {
     vec![
         Val::T(g.into()),
@@ -296,10 +349,12 @@ fn volume_row(g: &str, r: String, p: String, f: String, c: String, t: String, n:
     ]
 }
 
-/// Inserts rows with multi-row `VALUES` in chunks, with `$n` placeholders (both backends).
+/// Inserts rows with multi-row `VALUES` in chunks, with `$n` placeholders (both backends);
+/// `tail` follows the values (an `ON CONFLICT` clause, or nothing).
 async fn insert_rows(
     conn: &mut AnyConnection,
     head: &str,
+    tail: &str,
     rows: Vec<Vec<Val>>,
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
@@ -320,6 +375,7 @@ async fn insert_rows(
             sql.push_str(&ph.join(", "));
             sql.push(')');
         }
+        sql.push_str(tail);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             for v in row {
@@ -378,25 +434,14 @@ pub(crate) async fn rebuild(
     let cells: Vec<Vec<Val>> = cells
         .into_iter()
         .filter(|(_, v)| *v != [0; 3])
-        .map(|((g, sc, id, p, m), v)| {
-            vec![
-                Val::T(g.into()),
-                Val::T(sc.into()),
-                Val::T(id),
-                Val::T(p),
-                Val::T(m),
-                Val::I(v[0]),
-                Val::I(v[1]),
-                Val::I(v[2]),
-            ]
-        })
+        .map(|((g, sc, id, p, m), v)| cell_row(g, sc, id, p, m, v))
         .collect();
-    insert_rows(conn, INSERT_CELLS, cells).await?;
+    insert_rows(conn, INSERT_CELLS, "", cells).await?;
     let volume: Vec<Vec<Val>> = volume
         .into_iter()
         .map(|((g, r, p, f, c, t), n)| volume_row(g, r, p, f, c, t, n))
         .collect();
-    insert_rows(conn, INSERT_VOLUME, volume).await?;
+    insert_rows(conn, INSERT_VOLUME, "", volume).await?;
     let mut facts = Vec::with_capacity(cases.len());
     for c in cases {
         facts.push(vec![
@@ -411,6 +456,7 @@ pub(crate) async fn rebuild(
     insert_rows(
         conn,
         "INSERT INTO kpi_facts (case_id, version, valid_until, calendar_gap, chain, facts)",
+        "",
         facts,
     )
     .await?;
@@ -505,7 +551,7 @@ impl Store {
             }
         }
         let mut conn = self.pool.begin().await?;
-        insert_rows(&mut conn, INSERT_CELLS, rows).await?;
+        insert_rows(&mut conn, INSERT_CELLS, "", rows).await?;
         conn.commit().await?;
         Ok(())
     }
@@ -530,7 +576,7 @@ impl Store {
             })
             .collect();
         let mut conn = self.pool.begin().await?;
-        insert_rows(&mut conn, INSERT_VOLUME, rows).await?;
+        insert_rows(&mut conn, INSERT_VOLUME, "", rows).await?;
         conn.commit().await?;
         Ok(())
     }

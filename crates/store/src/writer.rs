@@ -1,11 +1,12 @@
-//! The group committer. Every write (new case, appended events) is sent to one task per process,
+//! The group committer. Every write at intake (new case, appended events, new alert) is sent to one task per process,
 //! which takes whatever is queued, runs it in one transaction with a savepoint per operation (so
 //! one failure does not sink the others), commits once, and only then answers each caller.
 //! One fsync is shared by the whole batch.
 
+use crate::alerts::{self, AlertRecord, RaiseAlert};
 use crate::crypto::Sealer;
 use crate::error::{StoreError, is_unique_violation};
-use crate::kpi_write::{self, KpiRefresh, KpiUpdate};
+use crate::kpi_write::{self, Deltas, KpiRefresh, KpiUpdate};
 use crate::millis;
 use crate::outbox::{self, OutboxMessage, SealedMessage};
 use chrono::{DateTime, Utc};
@@ -123,6 +124,11 @@ enum Op {
         oneshot::Sender<Result<CaseState, StoreError>>,
     ),
     Refresh(Box<KpiRefresh>, oneshot::Sender<Result<bool, StoreError>>),
+    Raise(
+        Box<RaiseAlert>,
+        Vec<SealedMessage>,
+        oneshot::Sender<Result<(AlertRecord, bool), StoreError>>,
+    ),
     Rebuild(Vec<KpiRefresh>, oneshot::Sender<Result<(), StoreError>>),
 }
 
@@ -134,7 +140,16 @@ pub(crate) struct Handle {
 
 pub(crate) fn spawn(pool: AnyPool, sealer: Arc<Sealer>) -> Handle {
     let (tx, rx) = mpsc::channel(4096);
-    tokio::spawn(run(pool, rx));
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("writer runtime");
+            rt.block_on(run(pool, rx));
+        })
+        .expect("writer thread");
     Handle { tx, sealer }
 }
 
@@ -189,6 +204,19 @@ impl Handle {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    pub(crate) async fn raise_alert(
+        &self,
+        op: RaiseAlert,
+    ) -> Result<(AlertRecord, bool), StoreError> {
+        let sealed = outbox::seal_all(&self.sealer, &op.notices)?;
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Raise(Box::new(op), sealed, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
     pub(crate) async fn rebuild(&self, cases: Vec<KpiRefresh>) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -217,6 +245,7 @@ enum Outcome {
     Created(Result<Created, StoreError>),
     Appended(Result<CaseState, StoreError>),
     Refreshed(Result<bool, StoreError>),
+    Raised(Result<(AlertRecord, bool), StoreError>),
     Rebuilt(Result<(), StoreError>),
 }
 
@@ -226,6 +255,7 @@ impl Outcome {
             Outcome::Created(r) => r.is_ok(),
             Outcome::Appended(r) => r.is_ok(),
             Outcome::Refreshed(r) => r.is_ok(),
+            Outcome::Raised(r) => r.is_ok(),
             Outcome::Rebuilt(r) => r.is_ok(),
         }
     }
@@ -248,24 +278,32 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     let result: Result<(), StoreError> = async {
         let mut tx = crate::tx::begin_write(pool).await?;
+        let mut deltas = Deltas::default();
         for op in batch.iter() {
+            if matches!(op, Op::Rebuild(..)) && !deltas.is_empty() {
+                // A rebuild recounts from scratch: what came before it must be in the cells.
+                kpi_write::flush(&mut tx, std::mem::take(&mut deltas)).await?;
+            }
+            let mut mine = Deltas::default();
             let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
             let outcome = match op {
-                Op::Create(c, _) => {
-                    let r = create(&mut sp, c).await;
-                    Outcome::Created(r)
+                Op::Create(c, _) => Outcome::Created(create(&mut sp, c, &mut mine).await),
+                Op::Append(a, m, _) => Outcome::Appended(append(&mut sp, a, m, &mut mine).await),
+                Op::Refresh(r, _) => {
+                    Outcome::Refreshed(kpi_write::refresh(&mut sp, r, &mut mine).await)
                 }
-                Op::Append(a, m, _) => Outcome::Appended(append(&mut sp, a, m).await),
-                Op::Refresh(r, _) => Outcome::Refreshed(kpi_write::refresh(&mut sp, r).await),
+                Op::Raise(r, m, _) => Outcome::Raised(alerts::insert_new(&mut sp, r, m).await),
                 Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(&mut sp, cases).await),
             };
             if outcome.is_ok() {
                 sp.commit().await?;
+                deltas.merge(mine);
             } else {
                 sp.rollback().await?;
             }
             outcomes.push(outcome);
         }
+        kpi_write::flush(&mut tx, deltas).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -291,6 +329,12 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
                     _ => None,
                 }));
             }
+            Op::Raise(_, _, reply) => {
+                let _ = reply.send(take(&result, slot, |o| match o {
+                    Outcome::Raised(r) => Some(r),
+                    _ => None,
+                }));
+            }
             Op::Rebuild(_, reply) => {
                 let _ = reply.send(take(&result, slot, |o| match o {
                     Outcome::Rebuilt(r) => Some(r),
@@ -301,7 +345,11 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
     }
 }
 
-async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Created, StoreError> {
+async fn create(
+    tx: &mut Transaction<'_, Any>,
+    c: &SealedCreate,
+    deltas: &mut Deltas,
+) -> Result<Created, StoreError> {
     let op = &c.op;
     if let Some(k) = &op.idempotency {
         let row: Option<(String, String)> = sqlx::query_as(
@@ -403,14 +451,14 @@ async fn create(tx: &mut Transaction<'_, Any>, c: &SealedCreate) -> Result<Creat
         if let Some(earlier) = k.links.repeat_of {
             kpi_write::record_repeat(tx, op.case_id, earlier).await?;
             let done = match &op.repeat_refresh {
-                Some(r) if r.case_id == earlier => kpi_write::refresh(tx, r).await?,
+                Some(r) if r.case_id == earlier => kpi_write::refresh(tx, r, deltas).await?,
                 _ => false,
             };
             if !done {
                 kpi_write::mark_stale(tx, earlier).await?;
             }
         }
-        kpi_write::apply(tx, op.case_id, state.version, k, true).await?;
+        kpi_write::apply(tx, op.case_id, state.version, k, true, deltas).await?;
     }
 
     if let Some(k) = &op.idempotency {
@@ -440,6 +488,7 @@ async fn append(
     tx: &mut Transaction<'_, Any>,
     a: &AppendEvents,
     outbox: &[SealedMessage],
+    deltas: &mut Deltas,
 ) -> Result<CaseState, StoreError> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT version, last_hash FROM cases WHERE id = $1")
@@ -490,7 +539,7 @@ async fn append(
     insert_units(tx, a.case_id, &s.units_involved).await?;
     crate::grids::project(tx, a.case_id, s).await?;
     if let Some(k) = &a.kpi {
-        kpi_write::apply(tx, a.case_id, s.version, k, false).await?;
+        kpi_write::apply(tx, a.case_id, s.version, k, false, deltas).await?;
     }
     outbox::insert(tx, outbox, a.at).await?;
     Ok(s.clone())

@@ -560,8 +560,14 @@ impl RelatedIndex {
 
     fn older_first(&self, a: u32, b: u32) -> std::cmp::Ordering {
         let (ca, cb) = (self.created[a as usize], self.created[b as usize]);
-        ca.cmp(&cb)
-            .then_with(|| self.id_string(a).cmp(&self.id_string(b)))
+        ca.cmp(&cb).then_with(|| {
+            let (ka, kb) = (self.id_key(a), self.id_key(b));
+            if ids::both_uuids(ka, kb) {
+                ka.bits.cmp(&kb.bits)
+            } else {
+                self.id_string(a).cmp(&self.id_string(b))
+            }
+        })
     }
 }
 

@@ -178,6 +178,11 @@ pub struct SpikeInput {
     pub baseline_cases: u32,
 }
 
+/// The key of a place × topic's spike alert on `now`'s day (China time): one alert a day.
+pub fn spike_key(place: &str, topic: &str, now: DateTime<Utc>) -> String {
+    format!("spike:{place}:{topic}:{}", crate::deadline::local_date(now))
+}
+
 /// 诉求激增: the window holds at least `min_cases`, and at least `factor_percent` % of what the
 /// place's own baseline rate predicts for a window of that length. Exact integer arithmetic, so
 /// a threshold is met exactly at the threshold.
@@ -199,12 +204,7 @@ pub fn spike(p: &AlertPolicy, input: &SpikeInput, now: DateTime<Utc>) -> Option<
     Some(AlertDraft {
         rule: AlertRule::Spike,
         level: r.level,
-        key: format!(
-            "spike:{}:{}:{}",
-            input.place,
-            input.topic,
-            crate::deadline::local_date(now)
-        ),
+        key: spike_key(&input.place, &input.topic, now),
         evidence: Evidence {
             cases: input.window_cases.clone(),
             count: n as u32,

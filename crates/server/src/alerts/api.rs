@@ -5,22 +5,23 @@ use super::{act, command, load_visible, may_view, visible_to};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Path, Query, RawBody, parse_json};
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use minsheng_core::alert::AlertStatus;
 use minsheng_store::{AlertFilter, AlertRecord};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/alerts", get(list))
-        .route("/api/v1/alerts/{id}", get(one))
-        .route("/api/v1/alerts/{id}/{command}", post(step))
+pub fn routes() -> Routes {
+    routes![
+        "/api/v1/alerts" => get(list),
+        "/api/v1/alerts/{id}" => get(one),
+        "/api/v1/alerts/{id}/{command}" => post(step),
+    ]
 }
 
 #[derive(Debug, Default, Deserialize)]

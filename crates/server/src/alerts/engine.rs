@@ -139,6 +139,15 @@ async fn spike(
     let r = &p.spike;
     let topic = topic_group(&case.topic);
     let region = &case.location.region;
+    // Raised already today: the place's case list (up to thousands of rows) is not needed.
+    if st
+        .store
+        .alert_by_key(&alert::spike_key(region, &topic, now))
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
     let window_start = now - Duration::days(i64::from(r.window_days));
     let window = st
         .store

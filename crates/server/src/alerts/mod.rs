@@ -127,6 +127,10 @@ pub async fn raise(
     let id = uuid::Uuid::now_v7();
     let report_due = alert::apply(None, id, at, &alert::AlertEvent::Raised(draft.clone()))
         .and_then(|a| alert::report_due(&a, &policy.alert));
+    let notices: Vec<_> = crate::notify::producer::alert_notice(st, unit.as_deref(), id)
+        .into_iter()
+        .collect();
+    let wake = !notices.is_empty();
     let (rec, new) = st
         .store
         .raise_alert(RaiseAlert {
@@ -137,11 +141,14 @@ pub async fn raise(
             at,
             actor: Actor::system("预警引擎"),
             report_due,
+            notices,
         })
         .await?;
     if new {
         publish(st, &rec);
-        crate::notify::producer::after_alert(st, &rec).await;
+        if wake {
+            st.outbox.wake();
+        }
     }
     Ok((rec, new))
 }

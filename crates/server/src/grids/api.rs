@@ -5,21 +5,22 @@ use super::rate::{GridRateReport, RateQuery};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Path, Query, RawBody, parse_json};
+use crate::routes::{Routes, routes};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use minsheng_core::access::Role;
 use minsheng_store::GridRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/grids", post(save).get(list))
-        .route("/api/v1/admin/grids/{id}/workers", post(set_workers))
-        .route("/api/v1/grids/rates", get(rates))
+pub fn routes() -> Routes {
+    routes![
+        "/api/v1/admin/grids" => post(save).get(list),
+        "/api/v1/admin/grids/{id}/workers" => post(set_workers),
+        "/api/v1/grids/rates" => get(rates),
+    ]
 }
 
 /// A point (WGS-84 degrees).

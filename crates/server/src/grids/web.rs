@@ -5,39 +5,34 @@
 
 use super::photos;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::{Routes, routes};
 use crate::service::{self, Availability};
 use crate::state::AppState;
 use crate::web::chrome::{Chrome, WebStaff, render, respond};
 use crate::web::forms::FormData;
 use crate::web::present::{self, DeadlineRow};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use minsheng_core::access::Actor;
 use minsheng_core::workflow::{CaseState, Command};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/grid", get(list))
-        .route("/staff/grid/report", get(report))
-        .route("/staff/grid/cases/{id}", get(case_page))
-        .route(
-            "/staff/grid/cases/{id}/visit",
+pub fn routes() -> Routes {
+    routes![
+        "/staff/grid" => get(list),
+        "/staff/grid/report" => get(report),
+        "/staff/grid/cases/{id}" => get(case_page),
+        "/staff/grid/cases/{id}/visit" =>
             post(visit).layer(DefaultBodyLimit::max(photos::MAX_UPLOAD_BYTES)),
-        )
-        .route("/staff/grid/cases/{id}/resolve", post(resolve))
-        .route("/staff/grid/cases/{id}/escalate", post(escalate))
-        .route("/staff/grid/photos/{id}", get(photo))
-        .route(
-            "/staff/admin/grids",
-            get(super::admin::overview).post(super::admin::save),
-        )
-        .route("/staff/admin/grids/workers", post(super::admin::workers))
+        "/staff/grid/cases/{id}/resolve" => post(resolve),
+        "/staff/grid/cases/{id}/escalate" => post(escalate),
+        "/staff/grid/photos/{id}" => get(photo),
+        "/staff/admin/grids" => get(super::admin::overview).post(super::admin::save),
+        "/staff/admin/grids/workers" => post(super::admin::workers),
+    ]
 }
 
 pub struct Row {

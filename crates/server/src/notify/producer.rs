@@ -115,27 +115,22 @@ pub fn produce(_st: &AppState, c: &Change<'_>) -> Vec<OutboxMessage> {
         .collect()
 }
 
-/// Queues the e-mail about a newly raised alert to its unit's staff, when e-mail is configured.
-/// An alert is not a case change, so it goes straight to the outbox; failing to queue it is
-/// logged and does not undo the alert.
-pub async fn after_alert(st: &AppState, rec: &minsheng_store::AlertRecord) {
-    let Some(unit) = rec.unit.clone() else { return };
+/// The e-mail about a newly raised alert to its unit's staff, when e-mail is configured. It is
+/// committed with the alert (and only if the alert is new), so a raised alert always has its
+/// notice queued.
+pub fn alert_notice(st: &AppState, unit: Option<&str>, alert: uuid::Uuid) -> Option<OutboxMessage> {
+    let unit = unit?.to_string();
     if !st.outbox.delivers(TOPIC_EMAIL) {
-        return;
+        return None;
     }
-    let Ok(payload) = serde_json::to_string(&Payload {
+    let payload = serde_json::to_string(&Payload {
         notice: Notice::Alert,
         petitioner: None,
         unit: Some(unit),
-        alert: Some(rec.alert.id),
-    }) else {
-        return;
-    };
-    let m = OutboxMessage::new(TOPIC_EMAIL, None, payload);
-    match st.store.outbox_enqueue(&[m], crate::service::now()).await {
-        Ok(()) => st.outbox.wake(),
-        Err(e) => tracing::warn!(alert = %rec.alert.id, error = %e, "alert notice not queued"),
-    }
+        alert: Some(alert),
+    })
+    .ok()?;
+    Some(OutboxMessage::new(TOPIC_EMAIL, None, payload))
 }
 
 #[cfg(test)]

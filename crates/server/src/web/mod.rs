@@ -85,7 +85,7 @@ pub fn routes() -> Routes {
         "/staff/intake/calls" => get(crate::telephony::stream::stream),
     ]
     .merge(suggest::routes())
-    .merge_listed(crate::grids::web::router(), crate::routes::GRIDS_WEB)
+    .merge(crate::grids::web::routes())
     .merge(crate::telephony::callbacks::routes())
 }
 

@@ -60,17 +60,24 @@ pub(super) fn encode(s: &str) -> IdKey {
     }
 }
 
+/// Whether two ids' texts compare as their keys do without decoding: UUID text is fixed-width
+/// lower-case hex, so its order is the order of the numbers.
+pub(super) fn both_uuids(a: IdKey, b: IdKey) -> bool {
+    a.kind == UUID && b.kind == UUID
+}
+
 /// The id's text; `long` is the side string of a [`LONG`] id.
 pub(super) fn decode(key: IdKey, long: Option<&str>) -> String {
     match key.kind {
         UUID => {
-            let hex = format!("{:032x}", key.bits);
+            const HEX: &[u8; 16] = b"0123456789abcdef";
             let mut s = String::with_capacity(36);
-            for (i, c) in hex.chars().enumerate() {
+            for i in 0..32 {
                 if [8, 12, 16, 20].contains(&i) {
                     s.push('-');
                 }
-                s.push(c);
+                let nibble = (key.bits >> (124 - 4 * i)) & 0xf;
+                s.push(char::from(HEX[nibble as usize]));
             }
             s
         }
@@ -129,6 +136,13 @@ mod tests {
             let k = encode(&s);
             prop_assert_eq!(k.kind, UUID);
             prop_assert_eq!(decode(k, None), s);
+        }
+
+        #[test]
+        fn uuid_keys_order_as_their_text(a in any::<u128>(), b in any::<u128>()) {
+            let (ka, kb) = (IdKey { bits: a, kind: UUID }, IdKey { bits: b, kind: UUID });
+            prop_assert!(both_uuids(ka, kb));
+            prop_assert_eq!(a.cmp(&b), decode(ka, None).cmp(&decode(kb, None)));
         }
     }
 }
