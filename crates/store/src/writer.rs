@@ -154,6 +154,19 @@ pub(crate) fn spawn(pool: AnyPool, sealer: Arc<Sealer>) -> Handle {
 }
 
 impl Handle {
+    /// Queues an operation for the committer and waits for its answer, given after the commit.
+    async fn call<T>(
+        &self,
+        op: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Op,
+    ) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(op(reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
     pub(crate) async fn create(&self, op: CreateCase) -> Result<Created, StoreError> {
         let s = &self.sealer;
         let p = &op.petitioner;
@@ -177,31 +190,17 @@ impl Handle {
             outbox: outbox::seal_all(s, &op.outbox)?,
             op,
         };
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Create(Box::new(sealed), reply))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.call(|reply| Op::Create(Box::new(sealed), reply)).await
     }
 
     pub(crate) async fn append(&self, op: AppendEvents) -> Result<CaseState, StoreError> {
         let sealed = outbox::seal_all(&self.sealer, &op.outbox)?;
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Append(Box::new(op), sealed, reply))
+        self.call(|reply| Op::Append(Box::new(op), sealed, reply))
             .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
     }
 
     pub(crate) async fn refresh(&self, r: KpiRefresh) -> Result<bool, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Refresh(Box::new(r), reply))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.call(|reply| Op::Refresh(Box::new(r), reply)).await
     }
 
     pub(crate) async fn raise_alert(
@@ -209,21 +208,12 @@ impl Handle {
         op: RaiseAlert,
     ) -> Result<(AlertRecord, bool), StoreError> {
         let sealed = outbox::seal_all(&self.sealer, &op.notices)?;
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Raise(Box::new(op), sealed, reply))
+        self.call(|reply| Op::Raise(Box::new(op), sealed, reply))
             .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
     }
 
     pub(crate) async fn rebuild(&self, cases: Vec<KpiRefresh>) -> Result<(), StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Rebuild(cases, reply))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.call(|reply| Op::Rebuild(cases, reply)).await
     }
 }
 
