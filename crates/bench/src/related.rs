@@ -37,6 +37,7 @@ fn related_case(g: &Generated) -> RelatedCase {
         place_key: Some(g.place.clone()),
         topic: Some(g.topic.to_string()),
         created: g.doc.created,
+        people: 1,
     }
 }
 

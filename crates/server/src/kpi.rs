@@ -92,30 +92,32 @@ fn derived(
 /// The earlier petition a new one repeats (重复信访), if any: the same petitioner (keyed hash
 /// of phone or ID number), the same topic, registered within policy `kpi.repeat_window` before,
 /// and not closed as final or merged away. A final matter is not handled again (Art. 36 ¶3),
-/// and a merged one is counted in its primary, so neither is charged with a repeat.
-pub async fn find_repeat(
+/// and a merged one is counted in its primary, so neither is charged with a repeat. `earlier`
+/// are the petitioner's cases, newest first (`Store::cases_of_person`).
+pub fn find_repeat(
     st: &AppState,
     new: &CaseState,
-    phone_hash: Option<&str>,
-    id_hash: Option<&str>,
+    earlier: &[CaseState],
     at: DateTime<Utc>,
-) -> ApiResult<Option<CaseState>> {
-    if new.flow != Flow::Petition || (phone_hash.is_none() && id_hash.is_none()) {
-        return Ok(None);
+) -> Option<CaseState> {
+    if new.flow != Flow::Petition {
+        return None;
     }
     let window = st.policy_for_region(&new.location.region).kpi.repeat_window;
-    let earlier = st.store.cases_of_person(phone_hash, id_hash).await?;
-    Ok(earlier.into_iter().find(|c| {
-        c.id != new.id
-            && c.flow == Flow::Petition
-            && c.topic == new.topic
-            && !matches!(c.status, Status::Final | Status::Merged)
-            && c.registered_at <= at
-            // A window the calendar cannot reach yet (working days) counts as still open.
-            && deadline::compute(DeadlineKind::HotlineReply, window, 0, c.registered_at, &st.calendar)
-                .ok()
-                .is_none_or(|d| at < d.due)
-    }))
+    earlier
+        .iter()
+        .find(|c| {
+            c.id != new.id
+                && c.flow == Flow::Petition
+                && c.topic == new.topic
+                && !matches!(c.status, Status::Final | Status::Merged)
+                && c.registered_at <= at
+                // A window the calendar cannot reach yet (working days) counts as still open.
+                && deadline::compute(DeadlineKind::HotlineReply, window, 0, c.registered_at, &st.calendar)
+                    .ok()
+                    .is_none_or(|d| at < d.due)
+        })
+        .cloned()
 }
 
 /// Derives again every case whose kept facts are due at `now` (a deadline or window passed,

@@ -253,8 +253,8 @@ pub async fn register_with_code(
     query_code: String,
 ) -> ApiResult<Registered> {
     let at = now();
-    let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
-    let created = create_decided(
+    let (registration, person, earlier) = prepare(st, actor, input, &query_code, at).await?;
+    let created = create_decided_with(
         st,
         actor,
         registration,
@@ -262,6 +262,7 @@ pub async fn register_with_code(
         person.record,
         query_code.clone(),
         idempotency,
+        Some(earlier),
     )
     .await?;
     Ok(match created {
@@ -285,7 +286,7 @@ pub async fn register_with_code(
 /// console shows its deadlines (and any refusal) before the agent saves.
 pub async fn preview(st: &AppState, actor: &Actor, input: NewCaseInput) -> ApiResult<CaseState> {
     let at = now();
-    let (registration, _) = prepare(st, actor, input, "preview", at).await?;
+    let (registration, _, _) = prepare(st, actor, input, "preview", at).await?;
     let rules = Rules::for_region(st, &registration.location.region);
     let events = workflow::decide(
         None,
@@ -296,18 +297,37 @@ pub async fn preview(st: &AppState, actor: &Actor, input: NewCaseInput) -> ApiRe
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))
 }
 
-/// Checks the person, chooses the receiving unit and gathers earlier matters.
+/// Checks the person, chooses the receiving unit and gathers earlier matters. Also returns the
+/// person's earlier cases, which the repeat link needs again.
 async fn prepare(
     st: &AppState,
     actor: &Actor,
     input: NewCaseInput,
     query_code: &str,
     at: DateTime<Utc>,
-) -> ApiResult<(Registration, Person)> {
+) -> ApiResult<(Registration, Person, Vec<CaseState>)> {
     let person = parse_person(&input.petitioner)?;
-    let prior = prior_matters(st, &person, &input, at).await?;
+    let earlier = earlier_cases(st, person.phone.as_ref(), person.id_number.as_ref()).await?;
+    let prior = prior_matters(st, &earlier, &input, at);
     let registration = registration(&st.directory(), actor, input, &person, query_code, prior)?;
-    Ok((registration, person))
+    Ok((registration, person, earlier))
+}
+
+/// A person's cases by phone or ID-number index (none without either).
+async fn earlier_cases(
+    st: &AppState,
+    phone: Option<&minsheng_core::petitioner::Phone>,
+    id_number: Option<&minsheng_core::petitioner::IdNumber>,
+) -> ApiResult<Vec<CaseState>> {
+    let phone_hash = phone.map(|p| st.store.phone_index(p));
+    let id_hash = id_number.map(|i| st.store.id_index(i));
+    if phone_hash.is_none() && id_hash.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(st
+        .store
+        .cases_of_person(phone_hash.as_deref(), id_hash.as_deref())
+        .await?)
 }
 
 /// The registration command for a checked person: chooses the receiving unit. Pure, so the
@@ -360,21 +380,12 @@ pub fn registration(
 }
 
 /// Earlier matters of the same person on the same topic and facts (Arts. 19 ¶3, 36 ¶3).
-async fn prior_matters(
+fn prior_matters(
     st: &AppState,
-    person: &Person,
+    cases: &[CaseState],
     input: &NewCaseInput,
     now: DateTime<Utc>,
-) -> ApiResult<PriorMatters> {
-    let phone_hash = person.phone.as_ref().map(|p| st.store.phone_index(p));
-    let id_hash = person.id_number.as_ref().map(|i| st.store.id_index(i));
-    if phone_hash.is_none() && id_hash.is_none() {
-        return Ok(PriorMatters::default());
-    }
-    let cases = st
-        .store
-        .cases_of_person(phone_hash.as_deref(), id_hash.as_deref())
-        .await?;
+) -> PriorMatters {
     let text = format!("{}{}", input.request, input.facts_reasons);
     let mut prior = PriorMatters::default();
     for c in cases
@@ -405,7 +416,7 @@ async fn prior_matters(
             });
         }
     }
-    Ok(prior)
+    prior
 }
 
 /// Runs a command against a case, re-reading and deciding again if someone else got there first.
@@ -554,6 +565,31 @@ pub async fn create_decided(
     query_code: String,
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Created> {
+    create_decided_with(
+        st,
+        actor,
+        registration,
+        at,
+        petitioner,
+        query_code,
+        idempotency,
+        None,
+    )
+    .await
+}
+
+/// [`create_decided`] with the petitioner's earlier cases when the caller has read them.
+#[allow(clippy::too_many_arguments)]
+async fn create_decided_with(
+    st: &AppState,
+    actor: &Actor,
+    registration: Registration,
+    at: DateTime<Utc>,
+    petitioner: NewPetitioner,
+    query_code: String,
+    idempotency: Option<IdempotencyKey>,
+    earlier: Option<Vec<CaseState>>,
+) -> ApiResult<Created> {
     let d = decide_create(
         st,
         actor,
@@ -562,9 +598,11 @@ pub async fn create_decided(
         petitioner,
         query_code,
         idempotency,
+        earlier,
     )
     .await?;
     let wake = !d.op.outbox.is_empty();
+    let facts = d.op.kpi.as_ref().map(|k| k.facts.clone());
     let created = st.store.create_case(d.op).await?;
     if wake {
         st.outbox.wake();
@@ -572,7 +610,7 @@ pub async fn create_decided(
     if let Created::New(case) = &created {
         st.text
             .project_new(case, d.caller_key.clone(), &d.directory);
-        crate::alerts::after_registration(st, case, d.caller_key.as_deref()).await;
+        crate::alerts::after_registration(st, case, d.caller_key.as_deref(), facts.as_ref()).await;
     }
     Ok(created)
 }
@@ -586,12 +624,24 @@ pub async fn plan_registration(
 ) -> ApiResult<DecidedCase> {
     let at = now();
     let query_code = new_query_code()?;
-    let (registration, person) = prepare(st, actor, input, &query_code, at).await?;
-    decide_create(st, actor, registration, at, person.record, query_code, None).await
+    let (registration, person, earlier) = prepare(st, actor, input, &query_code, at).await?;
+    decide_create(
+        st,
+        actor,
+        registration,
+        at,
+        person.record,
+        query_code,
+        None,
+        Some(earlier),
+    )
+    .await
 }
 
 /// Decides a registration at `at`: the events, the state, the deadline and the KPI facts
-/// (with the repeat link), without writing anything.
+/// (with the repeat link), without writing anything. `earlier` are the petitioner's earlier
+/// cases, read here when not given.
+#[allow(clippy::too_many_arguments)]
 async fn decide_create(
     st: &AppState,
     actor: &Actor,
@@ -600,6 +650,7 @@ async fn decide_create(
     petitioner: NewPetitioner,
     query_code: String,
     idempotency: Option<IdempotencyKey>,
+    earlier: Option<Vec<CaseState>>,
 ) -> ApiResult<DecidedCase> {
     let rules = Rules::for_region(st, &registration.location.region);
     let policy = &rules.policy;
@@ -614,10 +665,12 @@ async fn decide_create(
         .ok_or_else(|| ApiError::Internal("registration produced no case".into()))?;
     let due = deadline::current_duty(&state, policy, &st.calendar);
     let caller_key = petitioner.phone.as_ref().map(|p| st.store.phone_index(p));
-    let id_key = petitioner.id_number.as_ref().map(|i| st.store.id_index(i));
     // 重复信访: link to the earlier petition and derive both cases with the link.
-    let repeat =
-        crate::kpi::find_repeat(st, &state, caller_key.as_deref(), id_key.as_deref(), at).await?;
+    let earlier = match earlier {
+        Some(cases) => cases,
+        None => earlier_cases(st, petitioner.phone.as_ref(), petitioner.id_number.as_ref()).await?,
+    };
+    let repeat = crate::kpi::find_repeat(st, &state, &earlier, at);
     let links = CaseLinks {
         repeat_of: repeat.as_ref().map(|c| c.id),
         repeated_later: false,

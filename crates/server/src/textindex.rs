@@ -95,6 +95,7 @@ impl TextIndex {
             place_key: place_key(&case.location.address),
             topic: Some(topic_group(&case.topic)),
             created: case.registered_at,
+            people: case.group_size.max(1),
         };
         if let Ok(mut r) = self.related.write() {
             r.insert(&entry);

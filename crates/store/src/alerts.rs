@@ -6,6 +6,7 @@
 //! text on both backends.
 
 use crate::error::StoreError;
+use crate::sql::{Val, insert_rows};
 use crate::{Store, from_millis, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
@@ -160,16 +161,30 @@ const COLUMNS: &str = "state, region, unit, report_due";
 
 impl Store {
     /// Raises an alert once per `key`: if an alert with the key exists, nothing is written and
-    /// that alert is returned with `false`. Most calls meet an existing alert (a hot place keeps
-    /// firing its spike), so the key is looked up first without the write lock; a new alert goes
-    /// through the group committer, sharing its transaction and fsync with the cases of the
-    /// moment instead of queueing for SQLite's write lock beside it.
+    /// that alert is returned with `false`. The alert goes through the group committer, sharing
+    /// its transaction and fsync with the cases of the moment instead of queueing for SQLite's
+    /// write lock beside it. Callers that meet existing keys often (the early-warning rules, on
+    /// every registration) look them up first with [`Store::alert_keys_present`].
     pub async fn raise_alert(&self, op: RaiseAlert) -> Result<(AlertRecord, bool), StoreError> {
-        let key = op.draft.key.clone();
-        if let Some(existing) = self.alert_by_key(&key).await? {
-            return Ok((existing, false));
-        }
         self.writer.raise_alert(op).await
+    }
+
+    /// Which of these alert keys have been raised.
+    pub async fn alert_keys_present(
+        &self,
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for (ph, chunk) in crate::sql::in_lists(self.backend == crate::Backend::Sqlite, keys) {
+            let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(format!(
+                "SELECT key FROM alerts WHERE key IN ({ph})"
+            )));
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            found.extend(q.fetch_all(&self.pool).await?.into_iter().map(|(k,)| k));
+        }
+        Ok(found)
     }
 
     /// Appends events to an alert if it is still at `expected_version` (else `Conflict`).
@@ -487,13 +502,11 @@ pub(crate) async fn insert_new(
     let mut cases: Vec<uuid::Uuid> = alert.evidence.cases.clone();
     cases.sort();
     cases.dedup();
-    for c in cases {
-        sqlx::query("INSERT INTO alert_cases (case_id, alert_id) VALUES ($1, $2)")
-            .bind(c.to_string())
-            .bind(op.id.to_string())
-            .execute(&mut **tx)
-            .await?;
-    }
+    let rows = cases
+        .iter()
+        .map(|c| vec![Val::T(c.to_string()), Val::T(op.id.to_string())])
+        .collect();
+    insert_rows(tx, "INSERT INTO alert_cases (case_id, alert_id)", "", rows).await?;
     crate::outbox::insert(tx, notices, at).await?;
     Ok((
         AlertRecord {

@@ -1,23 +1,13 @@
 //! Reads for many cases at once. Pages that look at hundreds of cases (the supervision queue)
 //! use these instead of one query per case: a few queries per chunk of ids, whatever the count.
 
-use crate::Store;
 use crate::error::StoreError;
 use crate::read::{EventRow, record_from_row};
+use crate::sql::in_lists;
+use crate::{Backend, Store};
 use minsheng_core::event::EventRecord;
 use minsheng_core::workflow::CaseState;
 use std::collections::HashMap;
-
-/// Ids per `IN (…)` list: far below SQLite's and PostgreSQL's bind limits.
-const CHUNK: usize = 500;
-
-/// `$first, $first+1, …` for `n` binds.
-fn placeholders(n: usize, first: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", first + i))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("case id {s:?}: {e}")))
@@ -36,11 +26,8 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, CaseState>, StoreError> {
         let mut found: HashMap<uuid::Uuid, CaseState> = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT state FROM cases WHERE id IN ({})",
-                placeholders(chunk.len(), 1)
-            );
+        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
+            let sql = format!("SELECT state FROM cases WHERE id IN ({})", ph);
             let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind(id.to_string());
@@ -59,11 +46,11 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, Vec<EventRecord>>, StoreError> {
         let mut out: HashMap<uuid::Uuid, Vec<EventRecord>> = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
+        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
             let sql = format!(
                 "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
                  WHERE case_id IN ({}) ORDER BY case_id, seq",
-                placeholders(chunk.len(), 1)
+                ph
             );
             let mut q = sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -83,10 +70,10 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
         let mut out = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
+        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
             let sql = format!(
                 "SELECT id, phone_hash FROM cases WHERE phone_hash IS NOT NULL AND id IN ({})",
-                placeholders(chunk.len(), 1)
+                ph
             );
             let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -105,14 +92,14 @@ impl Store {
         hashes: &[String],
     ) -> Result<HashMap<String, Vec<CaseState>>, StoreError> {
         let mut out: HashMap<String, Vec<CaseState>> = HashMap::new();
-        for chunk in hashes.chunks(CHUNK) {
+        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, hashes) {
             let sql = format!(
                 "SELECT phone_hash, state FROM cases WHERE phone_hash IN ({})",
-                placeholders(chunk.len(), 1)
+                ph
             );
             let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
             for h in chunk {
-                q = q.bind(h.clone());
+                q = q.bind((*h).clone());
             }
             for (hash, state) in q.fetch_all(&self.pool).await? {
                 out.entry(hash)

@@ -8,6 +8,7 @@
 
 use crate::error::StoreError;
 use crate::kpi::{CASES, KEPT_GRAINS, scope_parts};
+use crate::sql::{Val, insert_rows};
 use crate::{Store, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::kpi::{CaseFacts, CaseLinks, Grain, KpiCounts, cell_keys, period_key};
@@ -309,20 +310,10 @@ pub(crate) async fn mark_stale(
     Ok(())
 }
 
-/// Rows per multi-row INSERT: 500 × 8 parameters stays far below both backends' limits.
-const CHUNK: usize = 500;
-
 const INSERT_CELLS: &str =
     "INSERT INTO kpi_cells (grain, scope, scope_id, period, metric, hit, basically, miss)";
 const INSERT_VOLUME: &str =
     "INSERT INTO volume_cells (grain, region, period, flow, channel, topic, n)";
-
-/// A bound value of a bulk insert.
-enum Val {
-    T(String),
-    I(i64),
-    N(Option<i64>),
-}
 
 fn cell_row(g: &str, sc: &str, id: String, p: String, m: String, v: [i64; 3]) -> Vec<Val> {
     vec![
@@ -347,48 +338,6 @@ fn volume_row(g: &str, r: String, p: String, f: String, c: String, t: String, n:
         Val::T(t),
         Val::I(n),
     ]
-}
-
-/// Inserts rows with multi-row `VALUES` in chunks, with `$n` placeholders (both backends);
-/// `tail` follows the values (an `ON CONFLICT` clause, or nothing).
-async fn insert_rows(
-    conn: &mut AnyConnection,
-    head: &str,
-    tail: &str,
-    rows: Vec<Vec<Val>>,
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(CHUNK) {
-        let mut sql = format!("{head} VALUES ");
-        let mut k = 0;
-        for (i, row) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let ph: Vec<String> = row
-                .iter()
-                .map(|_| {
-                    k += 1;
-                    format!("${k}")
-                })
-                .collect();
-            sql.push('(');
-            sql.push_str(&ph.join(", "));
-            sql.push(')');
-        }
-        sql.push_str(tail);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            for v in row {
-                q = match v {
-                    Val::T(s) => q.bind(s.clone()),
-                    Val::I(i) => q.bind(*i),
-                    Val::N(n) => q.bind(*n),
-                };
-            }
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Rewrites the whole projection from `cases` (a recount with `--fix`). Refused with `Conflict`

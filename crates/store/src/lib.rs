@@ -80,6 +80,65 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Who a pool is for: the request handlers' reads (and the few writes outside the group
+/// committer), or the group committer alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Readers,
+    Writer,
+}
+
+/// Opens a pool on `url`. The writer gets one connection of its own, so its prepared statements
+/// stay cached on it and (on PostgreSQL) its socket belongs to the runtime it runs on.
+pub(crate) async fn connect(
+    backend: Backend,
+    url: &str,
+    role: Role,
+) -> Result<AnyPool, StoreError> {
+    let max = match (backend, role) {
+        (_, Role::Writer) => 1,
+        (Backend::Sqlite, Role::Readers) => 8,
+        (Backend::Postgres, Role::Readers) => 16,
+    };
+    let options = AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30));
+    Ok(match backend {
+        Backend::Sqlite => {
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            let opts = AnyConnectOptions::from_str(&url)?;
+            // WAL lets readers run beside the writer; FULL makes each commit durable before we
+            // acknowledge it; the busy timeout covers a second process (CLI). The writer's page
+            // cache holds the indexes every insert walks (SQLite's default is 2 MiB).
+            let cache = match role {
+                Role::Writer => "PRAGMA cache_size = -32768",
+                Role::Readers => "PRAGMA cache_size = -2000",
+            };
+            options
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute(cache).await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(opts)
+                .await?
+        }
+        Backend::Postgres => {
+            options
+                .connect_with(AnyConnectOptions::from_str(url)?)
+                .await?
+        }
+    })
+}
+
 pub(crate) fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -101,39 +160,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             )));
         };
-        let pool = match backend {
-            Backend::Sqlite => {
-                let url = if url.contains('?') {
-                    url.to_string()
-                } else {
-                    format!("{url}?mode=rwc")
-                };
-                let opts = AnyConnectOptions::from_str(&url)?;
-                // WAL lets readers run beside the writer; FULL makes each commit durable
-                // before we acknowledge it; the busy timeout covers a second process (CLI).
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            conn.execute("PRAGMA synchronous = FULL").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(opts)
-                    .await?
-            }
-            Backend::Postgres => {
-                let opts = AnyConnectOptions::from_str(url)?;
-                AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts)
-                    .await?
-            }
-        };
+        let pool = connect(backend, url, Role::Readers).await?;
         if backend == Backend::Sqlite {
             let mut conn = pool.acquire().await?;
             conn.execute("PRAGMA journal_mode = WAL").await?;
@@ -143,7 +170,7 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         let sealer = Arc::new(sealer);
-        let writer = writer::spawn(pool.clone(), sealer.clone());
+        let writer = writer::spawn(backend, url.to_string(), sealer.clone()).await?;
         Ok(Store {
             pool,
             backend,
@@ -210,6 +237,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -50,25 +50,31 @@ impl Store {
             .collect())
     }
 
-    /// How many cases a place had on a topic in `(from, to]` (the spike baseline).
-    pub async fn count_at_place_topic(
+    /// How many cases a place had on a topic in `(from, split]` and in `(split, to]` (the spike
+    /// baseline and window), in one pass over the place's cases.
+    pub async fn counts_at_place_topic(
         &self,
         region: &str,
         topic_prefix: &str,
         from: DateTime<Utc>,
+        split: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<u32, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM cases WHERE region = $1 AND topic LIKE $2 \
-             AND registered_at > $3 AND registered_at <= $4",
+    ) -> Result<(u32, u32), StoreError> {
+        let (before, after): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN registered_at <= $4 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN registered_at > $4 THEN 1 ELSE 0 END), 0) \
+             FROM cases WHERE region = $1 AND topic LIKE $2 \
+             AND registered_at > $3 AND registered_at <= $5",
         )
         .bind(region.to_string())
         .bind(format!("{}%", like_escape(topic_prefix)))
         .bind(millis(from))
+        .bind(millis(split))
         .bind(millis(to))
         .fetch_one(&self.pool)
         .await?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        let n = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
+        Ok((n(before), n(after)))
     }
 
     /// The caller's phone blind index recorded with a case, if any.

@@ -258,6 +258,30 @@ impl Store {
             .collect()
     }
 
+    /// When a caller's cases were registered (id, time), newest first: what the repeat-caller
+    /// rule counts, without reading the cases.
+    pub async fn case_times_by_phone_index(
+        &self,
+        phone_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<(uuid::Uuid, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, registered_at FROM cases WHERE phone_hash = $1 \
+             ORDER BY registered_at DESC LIMIT $2",
+        )
+        .bind(phone_hash.to_string())
+        .bind(i64::from(limit.clamp(1, 500)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, at)| {
+                let id = uuid::Uuid::parse_str(&id)
+                    .map_err(|e| StoreError::Corrupt(format!("case id {id:?}: {e}")))?;
+                Ok((id, from_millis(at)))
+            })
+            .collect()
+    }
+
     /// A person's cases by phone or ID-number index (for the prior-matter rules).
     pub async fn cases_of_person(
         &self,

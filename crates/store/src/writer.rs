@@ -1,14 +1,15 @@
-//! The group committer. Every write at intake (new case, appended events, new alert) is sent to one task per process,
-//! which takes whatever is queued, runs it in one transaction with a savepoint per operation (so
-//! one failure does not sink the others), commits once, and only then answers each caller.
-//! One fsync is shared by the whole batch.
+//! The group committer. Every write at intake (new case, appended events, new alert) is sent to
+//! one task per process, on a thread and connection of its own, which takes whatever is queued,
+//! runs it in one transaction, commits once, and only then answers each caller. One fsync is
+//! shared by the whole batch. If an operation fails, the batch runs again with a savepoint per
+//! operation, so one failure does not sink the others.
 
 use crate::alerts::{self, AlertRecord, RaiseAlert};
 use crate::crypto::Sealer;
 use crate::error::{StoreError, is_unique_violation};
 use crate::kpi_write::{self, Deltas, KpiRefresh, KpiUpdate};
-use crate::millis;
 use crate::outbox::{self, OutboxMessage, SealedMessage};
+use crate::{Backend, Role, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
 use minsheng_core::deadline::Due;
@@ -134,12 +135,25 @@ enum Op {
 
 #[derive(Clone)]
 pub(crate) struct Handle {
-    tx: mpsc::Sender<Op>,
+    tx: mpsc::Sender<Msg>,
     sealer: Arc<Sealer>,
 }
 
-pub(crate) fn spawn(pool: AnyPool, sealer: Arc<Sealer>) -> Handle {
+enum Msg {
+    Op(Op),
+    /// Commit what is queued, close the writer's connection and stop.
+    Close(oneshot::Sender<()>),
+}
+
+/// Starts the committer on a thread of its own, with its own connection opened there; returns
+/// once that connection is open.
+pub(crate) async fn spawn(
+    backend: Backend,
+    url: String,
+    sealer: Arc<Sealer>,
+) -> Result<Handle, StoreError> {
     let (tx, rx) = mpsc::channel(4096);
+    let (ready, opened) = oneshot::channel();
     std::thread::Builder::new()
         .name("store-writer".into())
         .spawn(move || {
@@ -147,10 +161,21 @@ pub(crate) fn spawn(pool: AnyPool, sealer: Arc<Sealer>) -> Handle {
                 .enable_all()
                 .build()
                 .expect("writer runtime");
-            rt.block_on(run(pool, rx));
+            rt.block_on(async move {
+                match crate::connect(backend, &url, Role::Writer).await {
+                    Ok(pool) => {
+                        let _ = ready.send(Ok(()));
+                        run(pool, rx).await;
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                }
+            });
         })
-        .expect("writer thread");
-    Handle { tx, sealer }
+        .map_err(|e| StoreError::Config(format!("cannot start the writer thread: {e}")))?;
+    opened.await.map_err(|_| StoreError::Closed)??;
+    Ok(Handle { tx, sealer })
 }
 
 impl Handle {
@@ -161,7 +186,7 @@ impl Handle {
     ) -> Result<T, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(op(reply))
+            .send(Msg::Op(op(reply)))
             .await
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -215,19 +240,42 @@ impl Handle {
     pub(crate) async fn rebuild(&self, cases: Vec<KpiRefresh>) -> Result<(), StoreError> {
         self.call(|reply| Op::Rebuild(cases, reply)).await
     }
+
+    /// Commits what is queued and closes the writer's connection; later writes get `Closed`.
+    pub(crate) async fn close(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.tx.send(Msg::Close(reply)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
 }
 
-async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
+async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Msg>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut closing = None;
     while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
+        match first {
+            Msg::Op(op) => batch.push(op),
+            Msg::Close(reply) => closing = Some(reply),
+        }
+        while closing.is_none() && batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(op) => batch.push(op),
+                Ok(Msg::Op(op)) => batch.push(op),
+                Ok(Msg::Close(reply)) => closing = Some(reply),
                 Err(_) => break,
             }
         }
-        commit_batch(&pool, &mut batch).await;
+        if !batch.is_empty() {
+            commit_batch(&pool, &mut batch).await;
+        }
+        if closing.is_some() {
+            break;
+        }
+    }
+    rx.close();
+    pool.close().await;
+    if let Some(reply) = closing {
+        let _ = reply.send(());
     }
 }
 
@@ -266,38 +314,14 @@ fn take<T>(
 
 async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
-    let result: Result<(), StoreError> = async {
-        let mut tx = crate::tx::begin_write(pool).await?;
-        let mut deltas = Deltas::default();
-        for op in batch.iter() {
-            if matches!(op, Op::Rebuild(..)) && !deltas.is_empty() {
-                // A rebuild recounts from scratch: what came before it must be in the cells.
-                kpi_write::flush(&mut tx, std::mem::take(&mut deltas)).await?;
-            }
-            let mut mine = Deltas::default();
-            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-            let outcome = match op {
-                Op::Create(c, _) => Outcome::Created(create(&mut sp, c, &mut mine).await),
-                Op::Append(a, m, _) => Outcome::Appended(append(&mut sp, a, m, &mut mine).await),
-                Op::Refresh(r, _) => {
-                    Outcome::Refreshed(kpi_write::refresh(&mut sp, r, &mut mine).await)
-                }
-                Op::Raise(r, m, _) => Outcome::Raised(alerts::insert_new(&mut sp, r, m).await),
-                Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(&mut sp, cases).await),
-            };
-            if outcome.is_ok() {
-                sp.commit().await?;
-                deltas.merge(mine);
-            } else {
-                sp.rollback().await?;
-            }
-            outcomes.push(outcome);
-        }
-        kpi_write::flush(&mut tx, deltas).await?;
-        tx.commit().await?;
-        Ok(())
+    // Operations rarely fail, and a savepoint around each costs two statements and a
+    // sub-journal: try the batch without them, and only if one fails run it again with them.
+    let mut result = attempt(pool, batch, false, &mut outcomes).await;
+    if matches!(result, Ok(false)) {
+        outcomes.clear();
+        result = attempt(pool, batch, true, &mut outcomes).await;
     }
-    .await;
+    let result = result.map(drop);
     for (i, op) in batch.drain(..).enumerate() {
         let slot = outcomes.get_mut(i);
         match op {
@@ -332,6 +356,60 @@ async fn commit_batch(pool: &AnyPool, batch: &mut Vec<Op>) {
                 }));
             }
         }
+    }
+}
+
+/// Runs the batch in one transaction and commits it. With `savepoints`, each operation has its
+/// own, so a failing one is rolled back alone and the others commit. Without, the first failure
+/// rolls the whole transaction back and `Ok(false)` is returned (nothing was written).
+async fn attempt(
+    pool: &AnyPool,
+    batch: &[Op],
+    savepoints: bool,
+    outcomes: &mut Vec<Outcome>,
+) -> Result<bool, StoreError> {
+    let mut tx = crate::tx::begin_write(pool).await?;
+    let mut deltas = Deltas::default();
+    for op in batch {
+        if matches!(op, Op::Rebuild(..)) && !deltas.is_empty() {
+            // A rebuild recounts from scratch: what came before it must be in the cells.
+            kpi_write::flush(&mut tx, std::mem::take(&mut deltas)).await?;
+        }
+        let mut mine = Deltas::default();
+        let outcome = if savepoints {
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+            let outcome = run_op(&mut sp, op, &mut mine).await;
+            if outcome.is_ok() {
+                sp.commit().await?;
+            } else {
+                sp.rollback().await?;
+            }
+            outcome
+        } else {
+            let outcome = run_op(&mut tx, op, &mut mine).await;
+            if !outcome.is_ok() {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            outcome
+        };
+        if outcome.is_ok() {
+            deltas.merge(mine);
+        }
+        outcomes.push(outcome);
+    }
+    kpi_write::flush(&mut tx, deltas).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn run_op(tx: &mut Transaction<'_, Any>, op: &Op, deltas: &mut Deltas) -> Outcome {
+    match op {
+        Op::Create(c, _) => Outcome::Created(create(tx, c, deltas).await),
+        Op::Append(a, m, _) => Outcome::Appended(append(tx, a, m, deltas).await),
+        Op::Refresh(r, _) => Outcome::Refreshed(kpi_write::refresh(tx, r, deltas).await),
+        Op::Raise(r, m, _) => Outcome::Raised(alerts::insert_new(tx, r, m).await),
+        Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(tx, cases).await),
     }
 }
 

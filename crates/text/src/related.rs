@@ -54,6 +54,8 @@ pub struct RelatedCase {
     /// 小区电梯 with 电梯维修).
     pub topic: Option<String>,
     pub created: DateTime<Utc>,
+    /// How many people the case speaks for (a group visit's size; 1 for one petitioner).
+    pub people: u32,
 }
 
 /// What the agent has typed so far.
@@ -81,6 +83,11 @@ pub enum Reason {
 pub struct Related {
     pub id: String,
     pub created: DateTime<Utc>,
+    /// The caller as the index keeps them ([`caller_hash`] of the key), `None` when anonymous:
+    /// equal for two cases of one caller, so rules can count people without the store.
+    pub caller: Option<u64>,
+    /// [`RelatedCase::people`].
+    pub people: u32,
     /// Every reason that applies, strongest first (caller, near-duplicate, place+topic).
     pub reasons: Vec<Reason>,
 }
@@ -153,6 +160,7 @@ pub struct RelatedIndex {
     long_ids: HashMap<u32, Box<str>>,
     sigs: Vec<Signature>,
     created: Vec<i64>,
+    people: Vec<u32>,
     /// Caller key hash, [`NO_KEY`] when anonymous; `caller_next` chains a caller's cases from
     /// the newest (the head in `caller_heads`) to the oldest.
     caller: Vec<u64>,
@@ -199,6 +207,7 @@ impl RelatedIndex {
             long_ids: HashMap::new(),
             sigs: Vec::new(),
             created: Vec::new(),
+            people: Vec::new(),
             caller: Vec::new(),
             caller_next: Vec::new(),
             place_topic: Vec::new(),
@@ -334,6 +343,7 @@ impl RelatedIndex {
         self.flags.push(ids::VACANT);
         self.sigs.push([0; K]);
         self.created.push(0);
+        self.people.push(0);
         self.caller.push(NO_KEY);
         self.caller_next.push(NONE);
         self.place_topic.push(NO_KEY);
@@ -355,6 +365,7 @@ impl RelatedIndex {
         self.flags[s] = key.kind | if sig.is_some() { HAS_SIG } else { 0 };
         self.sigs[s] = sig.unwrap_or([0; K]);
         self.created[s] = case.created.timestamp();
+        self.people[s] = case.people;
         self.caller[s] = case.caller_key.as_deref().map_or(NO_KEY, key_hash);
         self.place_topic[s] =
             place_topic_key(case.place_key.as_deref(), case.topic.as_deref()).unwrap_or(NO_KEY);
@@ -525,10 +536,12 @@ impl RelatedIndex {
                     Reason::NearDuplicate { .. } => 1,
                     Reason::SamePlaceTopic => 2,
                 });
-                let created = self.created[slot as usize];
+                let s = slot as usize;
                 let r = Related {
                     id: self.id_string(slot),
-                    created: DateTime::from_timestamp(created, 0).unwrap_or_default(),
+                    created: DateTime::from_timestamp(self.created[s], 0).unwrap_or_default(),
+                    caller: (self.caller[s] != NO_KEY).then_some(self.caller[s]),
+                    people: self.people[s],
                     reasons,
                 };
                 (r.weight(), slot, r)
@@ -551,6 +564,7 @@ impl RelatedIndex {
             + self.created.capacity() * 8
             + (self.caller.capacity() + self.place_topic.capacity()) * 8
             + (self.caller_next.capacity() + self.place_next.capacity()) * 4
+            + self.people.capacity() * 4
             + self.by_id.heap_bytes()
             + self.caller_heads.heap_bytes()
             + self.place_heads.heap_bytes()
@@ -584,6 +598,11 @@ struct Probe {
 /// Stable 64-bit hash of a key string (SipHash with fixed keys; only compared within one
 /// process, so a change of std's algorithm between releases does no harm).
 /// Never [`NO_KEY`]: a key hashing to it takes the next value.
+/// The index's key for a caller key (never 0, which marks "anonymous").
+pub fn caller_hash(key: &str) -> u64 {
+    key_hash(key)
+}
+
 fn key_hash(s: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     s.hash(&mut h);
@@ -721,6 +740,7 @@ mod tests {
                 place_key: None,
                 topic: None,
                 created: DateTime::from_timestamp(1_700_000_000 + i, 0).unwrap(),
+                people: 1,
             });
         }
         assert!(idx.remove("c2") && idx.remove("c4") && idx.remove("c0"));

@@ -467,6 +467,7 @@ fn rc(
         place_key: place.map(Into::into),
         topic: topic.map(Into::into),
         created: t0() - Duration::days(days_ago),
+        people: 1,
     }
 }
 

@@ -189,16 +189,11 @@ pub fn spike_key(place: &str, topic: &str, now: DateTime<Utc>) -> String {
 pub fn spike(p: &AlertPolicy, input: &SpikeInput, now: DateTime<Utc>) -> Option<AlertDraft> {
     let r = &p.spike;
     let n = input.window_cases.len() as u64;
-    if n < u64::from(r.min_cases) {
+    if !spike_fires(p, n, input.baseline_cases) {
         return None;
     }
-    // n / window ≥ factor × baseline / baseline_days
-    let lhs = n * u64::from(r.baseline_days) * 100;
     let rhs =
         u64::from(r.factor_percent) * u64::from(input.baseline_cases) * u64::from(r.window_days);
-    if lhs < rhs {
-        return None;
-    }
     // The fewest cases that would have fired, shown as the threshold reached.
     let needed = rhs.div_ceil(u64::from(r.baseline_days) * 100) as u32;
     Some(AlertDraft {
@@ -214,6 +209,16 @@ pub fn spike(p: &AlertPolicy, input: &SpikeInput, now: DateTime<Utc>) -> Option<
             ..Evidence::default()
         },
     })
+}
+
+/// Whether `window` cases in the window against `baseline` cases before it fire [`spike`], so
+/// that the window's case list is read only when it does.
+pub fn spike_fires(p: &AlertPolicy, window: u64, baseline: u32) -> bool {
+    let r = &p.spike;
+    // window / window_days ≥ factor × baseline / baseline_days
+    window >= u64::from(r.min_cases)
+        && window * u64::from(r.baseline_days) * 100
+            >= u64::from(r.factor_percent) * u64::from(baseline) * u64::from(r.window_days)
 }
 
 /// "Within the last M days": `(now - M days, now]`.

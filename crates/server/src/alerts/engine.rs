@@ -6,30 +6,38 @@ use crate::state::AppState;
 use crate::textindex::{case_text, topic_group};
 use chrono::{DateTime, Duration, Utc};
 use minsheng_core::alert::{self, AlertDraft, MatterCase, RiskHit, SpikeInput};
-use minsheng_core::kpi::{self, CaseLinks};
+use minsheng_core::kpi::{self, CaseFacts, CaseLinks};
 use minsheng_core::workflow::CaseState;
 use minsheng_store::AlertRecord;
 use minsheng_text::lexicon::Lexicon;
-use minsheng_text::related::Reason;
+use minsheng_text::related::{Reason, caller_hash};
 
 /// Lexicon level of a mere topic mention (汽油, 菜刀 without a threat around them): not a
 /// warning sign on its own.
 const MENTION_LEVEL: u8 = 4;
 
-/// Runs the engine after a registration was committed. A failure is logged, never passed on:
-/// the case is registered either way, and the rules run again on the next related case.
-pub async fn after_registration(st: &AppState, case: &CaseState, caller_key: Option<&str>) {
-    if let Err(e) = evaluate(st, case, caller_key, case.registered_at).await {
+/// Runs the engine after a registration was committed, with the KPI facts the registration
+/// derived. A failure is logged, never passed on: the case is registered either way, and the
+/// rules run again on the next related case.
+pub async fn after_registration(
+    st: &AppState,
+    case: &CaseState,
+    caller_key: Option<&str>,
+    facts: Option<&CaseFacts>,
+) {
+    if let Err(e) = evaluate(st, case, caller_key, facts, case.registered_at).await {
         tracing::error!(error = %e, case = %case.id, "early-warning rules failed");
     }
 }
 
 /// Evaluates every rule for `case` as of `now` and raises the alerts that fire (once per key).
-/// Returns the alerts raised by this call.
+/// `facts` are the case's KPI facts as of `now` when the caller has them; else they are derived
+/// from the stored events. Returns the alerts raised by this call.
 pub async fn evaluate(
     st: &AppState,
     case: &CaseState,
     caller_key: Option<&str>,
+    facts: Option<&CaseFacts>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<AlertRecord>> {
     let policy = st.policy_for_region(&case.location.region);
@@ -55,34 +63,40 @@ pub async fn evaluate(
     ));
 
     // 越级访 is decided at registration; the rule reads it from the case's facts.
-    let events = st.store.events(case.id).await?;
-    if let Ok(facts) = kpi::derive(
-        case.id,
-        events.iter().map(|r| (r.at, &r.event)),
-        &CaseLinks::default(),
-        &policy,
-        &st.calendar,
-        now,
-    ) {
-        drafts.extend(alert::skip_level(p, &facts));
+    match facts {
+        Some(f) => drafts.extend(alert::skip_level(p, f)),
+        None => {
+            let events = st.store.events(case.id).await?;
+            if let Ok(f) = kpi::derive(
+                case.id,
+                events.iter().map(|r| (r.at, &r.event)),
+                &CaseLinks::default(),
+                &policy,
+                &st.calendar,
+                now,
+            ) {
+                drafts.extend(alert::skip_level(p, &f));
+            }
+        }
     }
 
     drafts.extend(spike(st, case, p, now).await?);
-    drafts.extend(cluster(st, case, &me, p, now).await?);
+    drafts.extend(cluster(st, case, caller_key, &me, p, now));
 
     if let Some(key) = caller_key {
-        let cases: Vec<(uuid::Uuid, DateTime<Utc>)> = st
-            .store
-            .cases_by_phone_index(key, 200)
-            .await?
-            .iter()
-            .map(|c| (c.id, c.registered_at))
-            .collect();
+        let cases = st.store.case_times_by_phone_index(key, 200).await?;
         drafts.extend(alert::repeat_petitioner(p, me.petitioner, &cases, now));
     }
 
+    // Most drafts meet an alert raised by an earlier case: one look-up skips them all.
+    let keys: Vec<String> = drafts.iter().map(|d| d.key.clone()).collect();
+    let present = if keys.is_empty() {
+        Default::default()
+    } else {
+        st.store.alert_keys_present(&keys).await?
+    };
     let mut raised = Vec::new();
-    for d in drafts {
+    for d in drafts.into_iter().filter(|d| !present.contains(&d.key)) {
         let (rec, new) = raise(
             st,
             d,
@@ -140,27 +154,32 @@ async fn spike(
     let topic = topic_group(&case.topic);
     let region = &case.location.region;
     // Raised already today: the place's case list (up to thousands of rows) is not needed.
-    if st
+    let key = alert::spike_key(region, &topic, now);
+    if !st
         .store
-        .alert_by_key(&alert::spike_key(region, &topic, now))
+        .alert_keys_present(std::slice::from_ref(&key))
         .await?
-        .is_some()
+        .is_empty()
     {
         return Ok(None);
     }
     let window_start = now - Duration::days(i64::from(r.window_days));
-    let window = st
+    let (baseline, in_window) = st
         .store
-        .cases_at_place_topic(region, &topic, window_start, now)
-        .await?;
-    let baseline = st
-        .store
-        .count_at_place_topic(
+        .counts_at_place_topic(
             region,
             &topic,
             window_start - Duration::days(i64::from(r.baseline_days)),
             window_start,
+            now,
         )
+        .await?;
+    if !alert::spike_fires(p, u64::from(in_window), baseline) {
+        return Ok(None);
+    }
+    let window = st
+        .store
+        .cases_at_place_topic(region, &topic, window_start, now)
         .await?;
     Ok(alert::spike(
         p,
@@ -174,43 +193,55 @@ async fn spike(
     ))
 }
 
-/// Near-duplicates of the case's text (from the related-case index) with the people behind
-/// them. The cluster is named by its earliest case, so it keeps its key as it grows.
-async fn cluster(
+/// Near-duplicates of the case's text with the people behind them, all from the related-case
+/// index (which keeps each case's caller and group size). The cluster is named by its earliest
+/// case, so it keeps its key as it grows.
+fn cluster(
     st: &AppState,
     case: &CaseState,
+    caller_key: Option<&str>,
     me: &MatterCase,
     p: &minsheng_core::policy::AlertPolicy,
     now: DateTime<Utc>,
-) -> ApiResult<Option<AlertDraft>> {
-    let mut members = vec![me.clone()];
-    let ids: Vec<uuid::Uuid> = st
-        .text
-        .related_to(&case.id.to_string())
-        .into_iter()
-        .filter(|r| {
-            r.reasons
-                .iter()
-                .any(|x| matches!(x, Reason::NearDuplicate { .. }))
-        })
-        .filter_map(|r| uuid::Uuid::parse_str(&r.id).ok())
-        .collect();
-    let keys = st.store.phone_hashes_of(&ids).await?;
-    for other in st.store.get_cases(&ids).await? {
-        members.push(MatterCase {
-            case: other.id,
-            petitioner: person(&other, keys.get(&other.id).map(String::as_str)),
-            people: other.group_size.max(1),
-            at: other.registered_at,
-        });
-    }
+) -> Option<AlertDraft> {
+    // One person per caller key; an anonymous case is a person of its own (each registration
+    // records its petitioner afresh, so the case id counts the same as the petitioner's).
+    let person = |caller: Option<u64>, case: uuid::Uuid| {
+        caller.map_or(case, |h| uuid::Uuid::from_u64_pair(h, 0))
+    };
+    // The index keeps whole seconds: compare the new case at the same precision, so the
+    // earliest case (the cluster's name) is the same from whichever member it is computed.
+    let mut members = vec![MatterCase {
+        petitioner: person(caller_key.map(caller_hash), case.id),
+        at: DateTime::from_timestamp(me.at.timestamp(), 0).unwrap_or(me.at),
+        ..me.clone()
+    }];
+    members.extend(
+        st.text
+            .related_to(&case.id.to_string())
+            .into_iter()
+            .filter(|r| {
+                r.reasons
+                    .iter()
+                    .any(|x| matches!(x, Reason::NearDuplicate { .. }))
+            })
+            .filter_map(|r| {
+                let id = uuid::Uuid::parse_str(&r.id).ok()?;
+                Some(MatterCase {
+                    case: id,
+                    petitioner: person(r.caller, id),
+                    people: r.people.max(1),
+                    at: r.created,
+                })
+            }),
+    );
     if members.len() < 2 {
-        return Ok(None);
+        return None;
     }
     let first = members
         .iter()
         .min_by_key(|m| (m.at, m.case))
         .map(|m| m.case)
         .unwrap_or(case.id);
-    Ok(alert::cluster(p, &first.to_string(), &members, now))
+    alert::cluster(p, &first.to_string(), &members, now)
 }

@@ -75,7 +75,7 @@ async fn risk_alert_is_raised_once_per_key(app: &TestApp) {
         .await
         .expect("read")
         .expect("case");
-    let again = alerts::evaluate(&app.state, &case, None, Utc::now())
+    let again = alerts::evaluate(&app.state, &case, None, None, Utc::now())
         .await
         .expect("evaluate");
     assert!(

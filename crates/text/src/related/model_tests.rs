@@ -11,6 +11,7 @@ struct Entry {
     caller: u64,
     place_topic: u64,
     created: i64,
+    people: u32,
 }
 
 #[derive(Default)]
@@ -29,6 +30,7 @@ impl Model {
             place_topic: place_topic_key(c.place_key.as_deref(), c.topic.as_deref())
                 .unwrap_or(NO_KEY),
             created: c.created.timestamp(),
+            people: c.people,
         });
     }
 
@@ -136,6 +138,8 @@ impl Model {
                 Related {
                     id: e.id.clone(),
                     created: DateTime::from_timestamp(e.created, 0).unwrap(),
+                    caller: (e.caller != NO_KEY).then_some(e.caller),
+                    people: e.people,
                     reasons,
                 }
             })
@@ -205,6 +209,7 @@ fn op() -> impl Strategy<Value = Op> {
         0i64..200,
     )
         .prop_map(|(id, text, caller_key, place_key, topic, d)| RelatedCase {
+            people: 1 + (d % 3) as u32,
             id,
             text,
             caller_key,
@@ -283,6 +288,7 @@ fn long_buckets_are_cut_at_the_same_cases() {
         place_key: None,
         topic: None,
         created: time(i % 7),
+        people: 1,
     };
     for i in 0..400 {
         idx.insert(&case(i));
@@ -330,6 +336,7 @@ fn bytes_per_case_stay_small() {
             place_key: Some(format!("p{}", i % 1000)),
             topic: Some("0301".into()),
             created: time(i as i64 % 300),
+            people: 1,
         });
     }
     let per_case = idx.heap_bytes() as f64 / n as f64;
