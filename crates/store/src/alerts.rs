@@ -166,25 +166,54 @@ impl Store {
     /// write lock beside it. Callers that meet existing keys often (the early-warning rules, on
     /// every registration) look them up first with [`Store::alert_keys_present`].
     pub async fn raise_alert(&self, op: RaiseAlert) -> Result<(AlertRecord, bool), StoreError> {
-        self.writer.raise_alert(op).await
+        let raised = self.writer.raise_alert(op).await?;
+        self.remember_keys([raised.0.alert.key.clone()]);
+        Ok(raised)
     }
 
-    /// Which of these alert keys have been raised.
+    /// Which of these alert keys have been raised. Keys seen before are answered from memory.
     pub async fn alert_keys_present(
         &self,
         keys: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
-        let mut found = std::collections::HashSet::new();
-        for (ph, chunk) in crate::sql::in_lists(self.backend == crate::Backend::Sqlite, keys) {
+        let (mut found, unknown): (std::collections::HashSet<String>, Vec<String>) = {
+            let known = self.raised_keys.lock().map_err(|_| StoreError::Closed)?;
+            let (seen, unseen): (Vec<&String>, Vec<&String>) =
+                keys.iter().partition(|k| known.contains(*k));
+            (
+                seen.into_iter().cloned().collect(),
+                unseen.into_iter().cloned().collect(),
+            )
+        };
+        for (ph, chunk) in crate::sql::in_lists(self.backend == crate::Backend::Sqlite, &unknown) {
             let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(format!(
                 "SELECT key FROM alerts WHERE key IN ({ph})"
             )));
             for k in chunk {
                 q = q.bind(k.clone());
             }
-            found.extend(q.fetch_all(&self.pool).await?.into_iter().map(|(k,)| k));
+            let present: Vec<String> = q
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(k,)| k)
+                .collect();
+            self.remember_keys(present.iter().cloned());
+            found.extend(present);
         }
         Ok(found)
+    }
+
+    /// Adds raised keys to the memory of [`Store::alert_keys_present`], which starts afresh
+    /// past a bound so that years of keys do not pile up.
+    fn remember_keys(&self, keys: impl IntoIterator<Item = String>) {
+        const MAX_KEYS: usize = 100_000;
+        if let Ok(mut known) = self.raised_keys.lock() {
+            if known.len() >= MAX_KEYS {
+                known.clear();
+            }
+            known.extend(keys);
+        }
     }
 
     /// Appends events to an alert if it is still at `expected_version` (else `Conflict`).

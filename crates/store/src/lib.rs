@@ -72,6 +72,9 @@ pub struct Store {
     backend: Backend,
     sealer: Arc<Sealer>,
     writer: writer::Handle,
+    /// Alert keys known to be raised. Alerts are never deleted, so a key once seen stays
+    /// raised and the early-warning rules need not ask the database again.
+    raised_keys: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -176,6 +179,7 @@ impl Store {
             backend,
             sealer,
             writer,
+            raised_keys: Arc::default(),
         })
     }
 
