@@ -793,6 +793,7 @@ async fn one_case(
         petitioner,
         query_code,
         None,
+        None,
     )
     .await?;
     let minsheng_store::Created::New(case) = created else {

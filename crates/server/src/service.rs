@@ -254,7 +254,7 @@ pub async fn register_with_code(
 ) -> ApiResult<Registered> {
     let at = now();
     let (registration, person, earlier) = prepare(st, actor, input, &query_code, at).await?;
-    let created = create_decided_with(
+    let created = create_decided(
         st,
         actor,
         registration,
@@ -555,32 +555,10 @@ pub struct DecidedCase {
     directory: std::sync::Arc<minsheng_core::region::Directory>,
 }
 
-/// Decides a registration at `at` and writes the new case (one attempt).
-pub async fn create_decided(
-    st: &AppState,
-    actor: &Actor,
-    registration: Registration,
-    at: DateTime<Utc>,
-    petitioner: NewPetitioner,
-    query_code: String,
-    idempotency: Option<IdempotencyKey>,
-) -> ApiResult<Created> {
-    create_decided_with(
-        st,
-        actor,
-        registration,
-        at,
-        petitioner,
-        query_code,
-        idempotency,
-        None,
-    )
-    .await
-}
-
-/// [`create_decided`] with the petitioner's earlier cases when the caller has read them.
+/// Decides a registration at `at` and writes the new case (one attempt). `earlier` are the
+/// petitioner's earlier cases when the caller has read them (else they are read here).
 #[allow(clippy::too_many_arguments)]
-async fn create_decided_with(
+pub async fn create_decided(
     st: &AppState,
     actor: &Actor,
     registration: Registration,

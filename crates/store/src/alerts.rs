@@ -176,16 +176,20 @@ impl Store {
         &self,
         keys: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
-        let (mut found, unknown): (std::collections::HashSet<String>, Vec<String>) = {
-            let known = self.raised_keys.lock().map_err(|_| StoreError::Closed)?;
-            let (seen, unseen): (Vec<&String>, Vec<&String>) =
-                keys.iter().partition(|k| known.contains(*k));
-            (
-                seen.into_iter().cloned().collect(),
-                unseen.into_iter().cloned().collect(),
-            )
-        };
-        for (ph, chunk) in crate::sql::in_lists(self.backend == crate::Backend::Sqlite, &unknown) {
+        let mut found = std::collections::HashSet::new();
+        let mut unknown = Vec::new();
+        {
+            // A poisoned lock only means another thread panicked mid-insert: the set is usable.
+            let known = self.raised_keys.lock().unwrap_or_else(|e| e.into_inner());
+            for k in keys {
+                if known.contains(k) {
+                    found.insert(k.clone());
+                } else {
+                    unknown.push(k.clone());
+                }
+            }
+        }
+        for (ph, chunk) in crate::sql::in_lists(self.backend, &unknown) {
             let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(format!(
                 "SELECT key FROM alerts WHERE key IN ({ph})"
             )));
@@ -208,12 +212,11 @@ impl Store {
     /// past a bound so that years of keys do not pile up.
     fn remember_keys(&self, keys: impl IntoIterator<Item = String>) {
         const MAX_KEYS: usize = 100_000;
-        if let Ok(mut known) = self.raised_keys.lock() {
-            if known.len() >= MAX_KEYS {
-                known.clear();
-            }
-            known.extend(keys);
+        let mut known = self.raised_keys.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= MAX_KEYS {
+            known.clear();
         }
+        known.extend(keys);
     }
 
     /// Appends events to an alert if it is still at `expected_version` (else `Conflict`).

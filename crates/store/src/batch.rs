@@ -1,15 +1,15 @@
 //! Reads for many cases at once. Pages that look at hundreds of cases (the supervision queue)
 //! use these instead of one query per case: a few queries per chunk of ids, whatever the count.
 
+use crate::Store;
 use crate::error::StoreError;
 use crate::read::{EventRow, record_from_row};
 use crate::sql::in_lists;
-use crate::{Backend, Store};
 use minsheng_core::event::EventRecord;
 use minsheng_core::workflow::CaseState;
 use std::collections::HashMap;
 
-fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
+pub(crate) fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("case id {s:?}: {e}")))
 }
 
@@ -26,7 +26,7 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, CaseState>, StoreError> {
         let mut found: HashMap<uuid::Uuid, CaseState> = HashMap::with_capacity(ids.len());
-        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
+        for (ph, chunk) in in_lists(self.backend, ids) {
             let sql = format!("SELECT state FROM cases WHERE id IN ({})", ph);
             let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -46,7 +46,7 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, Vec<EventRecord>>, StoreError> {
         let mut out: HashMap<uuid::Uuid, Vec<EventRecord>> = HashMap::new();
-        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
+        for (ph, chunk) in in_lists(self.backend, ids) {
             let sql = format!(
                 "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
                  WHERE case_id IN ({}) ORDER BY case_id, seq",
@@ -70,7 +70,7 @@ impl Store {
         ids: &[uuid::Uuid],
     ) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
         let mut out = HashMap::new();
-        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, ids) {
+        for (ph, chunk) in in_lists(self.backend, ids) {
             let sql = format!(
                 "SELECT id, phone_hash FROM cases WHERE phone_hash IS NOT NULL AND id IN ({})",
                 ph
@@ -92,7 +92,7 @@ impl Store {
         hashes: &[String],
     ) -> Result<HashMap<String, Vec<CaseState>>, StoreError> {
         let mut out: HashMap<String, Vec<CaseState>> = HashMap::new();
-        for (ph, chunk) in in_lists(self.backend == Backend::Sqlite, hashes) {
+        for (ph, chunk) in in_lists(self.backend, hashes) {
             let sql = format!(
                 "SELECT phone_hash, state FROM cases WHERE phone_hash IN ({})",
                 ph

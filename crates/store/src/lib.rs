@@ -116,18 +116,16 @@ pub(crate) async fn connect(
             let opts = AnyConnectOptions::from_str(&url)?;
             // WAL lets readers run beside the writer; FULL makes each commit durable before we
             // acknowledge it; the busy timeout covers a second process (CLI). The writer's page
-            // cache holds the indexes every insert walks (SQLite's default is 2 MiB).
-            let cache = match role {
-                Role::Writer => "PRAGMA cache_size = -32768",
-                Role::Readers => "PRAGMA cache_size = -2000",
-            };
+            // cache holds the indexes every insert walks (the readers keep SQLite's 2 MiB).
             options
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute(cache).await?;
+                        if role == Role::Writer {
+                            conn.execute("PRAGMA cache_size = -32768").await?;
+                        }
                         Ok(())
                     })
                 })

@@ -274,11 +274,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, at)| {
-                let id = uuid::Uuid::parse_str(&id)
-                    .map_err(|e| StoreError::Corrupt(format!("case id {id:?}: {e}")))?;
-                Ok((id, from_millis(at)))
-            })
+            .map(|(id, at)| Ok((crate::batch::parse_id(&id)?, from_millis(at))))
             .collect()
     }
 

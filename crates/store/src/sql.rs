@@ -3,6 +3,7 @@
 //! the case-list access clause every query over cases must apply the same way:
 //! one place, so a list, a count and a download can never disagree about who sees what.
 
+use crate::Backend;
 use crate::error::StoreError;
 use crate::read::Scope;
 use sqlx::AnyConnection;
@@ -47,7 +48,8 @@ pub(crate) fn placeholders(sqlite: bool, n: usize, first: usize) -> String {
 
 /// `values` cut into `IN (…)` lists of fixed lengths: each list's placeholders and the values
 /// to bind, the last value repeated up to the list's length.
-pub(crate) fn in_lists<T>(sqlite: bool, values: &[T]) -> Vec<(String, Vec<&T>)> {
+pub(crate) fn in_lists<T>(backend: Backend, values: &[T]) -> Vec<(String, Vec<&T>)> {
+    let sqlite = backend == Backend::Sqlite;
     values
         .chunks(MAX_LIST)
         .map(|chunk| {
@@ -73,7 +75,8 @@ pub(crate) enum Val {
     N(Option<i64>),
 }
 
-/// Inserts rows with multi-row `VALUES` in chunks of at most [`MAX_ROWS`]; `tail` follows the values (an `ON CONFLICT` clause, or nothing).
+/// Inserts rows with multi-row `VALUES` in chunks of at most [`MAX_ROWS`]; `tail` follows the
+/// values (an `ON CONFLICT` clause, or nothing).
 pub(crate) async fn insert_rows(
     conn: &mut AnyConnection,
     head: &str,
