@@ -4,6 +4,7 @@
 //! was found.
 
 use crate::corpus::{Generated, Generator};
+use crate::stats::Runs;
 use crate::{percentile, rss_mib};
 use minsheng_text::related::{
     Draft, Reason, RelatedCase, RelatedIndex, RelatedOptions, estimated_similarity,
@@ -160,6 +161,17 @@ pub fn run(a: Args) -> anyhow::Result<Summary> {
             }
         }
     }
+    // The drafts in four consecutive runs, for the spread of p99 between runs.
+    let per_run = Runs(
+        times
+            .chunks(times.len().div_ceil(4).max(1))
+            .map(|c| {
+                let mut v = c.to_vec();
+                v.sort_by(f64::total_cmp);
+                percentile(&v, 99.0)
+            })
+            .collect(),
+    );
     times.sort_by(f64::total_cmp);
 
     // The naive baseline, over the same cases regenerated from the seed (so they need not be
@@ -203,6 +215,13 @@ pub fn run(a: Args) -> anyhow::Result<Summary> {
     println!("| look-up p95 | {:.3} ms |", percentile(&times, 95.0));
     println!("| look-up p99 | {:.3} ms |", percentile(&times, 99.0));
     println!("| look-up max | {:.3} ms |", percentile(&times, 100.0));
+    println!(
+        "| look-up p99 of each quarter of the drafts ({} runs): median (min–max) | {:.3} ms ({:.3}–{:.3}) |",
+        per_run.0.len(),
+        per_run.median(),
+        per_run.min(),
+        per_run.max()
+    );
     if naive > 0.0 {
         println!(
             "| baseline: linear scan with exact similarity, per draft ({} drafts) | {naive:.0} ms ({:.0}× the p50) |",

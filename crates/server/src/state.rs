@@ -36,6 +36,8 @@ pub struct AppState {
     pub exchange: Arc<crate::exchange::Settings>,
     /// The telephone system's token and the live channel of call pops.
     pub telephony: Arc<crate::telephony::Telephony>,
+    /// The grids' shapes for placing new matters, cleared when a grid is saved.
+    pub grid_shapes: Arc<crate::grids::shapes::GridShapes>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             photo_dir: Arc::new(std::env::temp_dir().join("minsheng-grid-photos")),
             exchange: Arc::new(crate::exchange::Settings::default()),
             telephony: Arc::new(crate::telephony::Telephony::default()),
+            grid_shapes: Arc::default(),
             store,
             policy: Arc::new(policy),
             calendar: Arc::new(calendar),

@@ -1,11 +1,10 @@
-//! Grids, grid-worker assignments, site-visit photo records and the grid projection columns of
-//! `cases` (migration 0015).
+//! Grids, grid-worker assignments and site-visit photo records (the grid projection columns of
+//! `cases`, migration 0015, are written by the writer with the case row).
 
 use crate::error::StoreError;
 use crate::{Store, from_millis, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::workflow::CaseState;
-use sqlx::{Any, Transaction};
 
 /// A grid as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,25 +91,6 @@ fn grid_from_row(r: GridRow) -> Result<GridRecord, StoreError> {
 
 fn uuid(s: &str) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Writes the grid projection columns of a case (called by the writer in the case's
-/// transaction, after the row itself).
-pub(crate) async fn project(
-    tx: &mut Transaction<'_, Any>,
-    case_id: uuid::Uuid,
-    s: &CaseState,
-) -> Result<(), StoreError> {
-    if s.grid.is_none() && s.resolved_on_spot_at.is_none() {
-        return Ok(());
-    }
-    sqlx::query("UPDATE cases SET grid_id = $1, on_spot_at = $2 WHERE id = $3")
-        .bind(s.grid.clone())
-        .bind(s.resolved_on_spot_at.map(millis))
-        .bind(case_id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl Store {

@@ -231,51 +231,69 @@ pub(crate) async fn flush(conn: &mut AnyConnection, d: Deltas) -> Result<(), Sto
 }
 
 /// Replaces a case's kept facts by `upd`: writes the facts row and adds the cell changes (old
-/// facts' cells out, new facts' cells in) to `deltas`. `created` also counts the case in the
-/// intake volumes (once, at registration); a new case has no facts row to read.
+/// facts' cells out, new facts' cells in) to `deltas`. A new case goes through [`apply_new`].
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
     case_id: uuid::Uuid,
     version: u64,
     upd: &KpiUpdate,
-    created: bool,
     deltas: &mut Deltas,
 ) -> Result<(), StoreError> {
-    let old: Option<(String, String)> = if created {
-        None
-    } else {
+    let old: Option<(String, String)> =
         sqlx::query_as("SELECT chain, facts FROM kpi_facts WHERE case_id = $1")
             .bind(case_id.to_string())
             .fetch_optional(&mut *conn)
-            .await?
-    };
+            .await?;
     deltas.add_cells(cells_of(&upd.facts, &upd.chain), 1);
     if let Some((chain, facts)) = old {
         let chain: Vec<String> = serde_json::from_str(&chain)?;
         let facts: CaseFacts = serde_json::from_str(&facts)?;
         deltas.add_cells(cells_of(&facts, &chain), -1);
     }
-    if created {
-        for v in volume_of(&upd.facts, &upd.chain, &upd.top_topic) {
-            *deltas.volume.entry(v).or_default() += 1;
-        }
+    insert_facts(conn, vec![facts_row(case_id, version, upd)?]).await
+}
+
+/// A new case's facts: its cells counted in `deltas`, and the case in the intake volumes (once,
+/// at registration); returns the row to keep for it (written by [`insert_facts`], possibly
+/// together with other new cases' rows).
+pub(crate) fn apply_new(
+    case_id: uuid::Uuid,
+    version: u64,
+    upd: &KpiUpdate,
+    deltas: &mut Deltas,
+) -> Result<Vec<Val>, StoreError> {
+    deltas.add_cells(cells_of(&upd.facts, &upd.chain), 1);
+    for v in volume_of(&upd.facts, &upd.chain, &upd.top_topic) {
+        *deltas.volume.entry(v).or_default() += 1;
     }
-    sqlx::query(
-        "INSERT INTO kpi_facts (case_id, version, valid_until, calendar_gap, chain, facts) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, \
+    facts_row(case_id, version, upd)
+}
+
+fn facts_row(case_id: uuid::Uuid, version: u64, upd: &KpiUpdate) -> Result<Vec<Val>, StoreError> {
+    Ok(vec![
+        Val::T(case_id.to_string()),
+        Val::I(version as i64),
+        Val::N(upd.facts.valid_until.map(millis)),
+        Val::I(i64::from(upd.facts.calendar_gap)),
+        Val::T(serde_json::to_string(&upd.chain)?),
+        Val::T(serde_json::to_string(&upd.facts)?),
+    ])
+}
+
+/// Keeps cases' facts (rows of [`facts_row`]), replacing earlier ones.
+pub(crate) async fn insert_facts(
+    conn: &mut AnyConnection,
+    rows: Vec<Vec<Val>>,
+) -> Result<(), StoreError> {
+    insert_rows(
+        conn,
+        "INSERT INTO kpi_facts (case_id, version, valid_until, calendar_gap, chain, facts)",
+        " ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, \
          valid_until = excluded.valid_until, calendar_gap = excluded.calendar_gap, \
          chain = excluded.chain, facts = excluded.facts",
+        rows,
     )
-    .bind(case_id.to_string())
-    .bind(version as i64)
-    .bind(upd.facts.valid_until.map(millis))
-    .bind(i64::from(upd.facts.calendar_gap))
-    .bind(serde_json::to_string(&upd.chain)?)
-    .bind(serde_json::to_string(&upd.facts)?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Applies a refresh if the case is still at the version and links it was derived from;
@@ -293,7 +311,7 @@ pub(crate) async fn refresh(
     if version as u64 != r.version || links(conn, r.case_id).await? != r.kpi.links {
         return Ok(false);
     }
-    apply(conn, r.case_id, r.version, &r.kpi, false, deltas).await?;
+    apply(conn, r.case_id, r.version, &r.kpi, deltas).await?;
     Ok(true)
 }
 

@@ -9,6 +9,7 @@
 
 use crate::crypto::Sealer;
 use crate::error::StoreError;
+use crate::sql::Val;
 use crate::{Store, from_millis, millis};
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
@@ -68,20 +69,38 @@ pub(crate) async fn insert(
     messages: &[SealedMessage],
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for m in messages {
-        sqlx::query(
-            "INSERT INTO outbox (id, topic, case_id, payload_enc, created_at, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, $5)",
-        )
-        .bind(m.id.to_string())
-        .bind(m.topic.clone())
-        .bind(m.case_id.map(|c| c.to_string()))
-        .bind(m.payload_enc.clone())
-        .bind(millis(at))
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    insert_rows_of(tx, rows(messages, at)).await
+}
+
+/// The rows of `messages`, for [`insert_rows_of`] (the writer gathers a batch's).
+pub(crate) fn rows(messages: &[SealedMessage], at: DateTime<Utc>) -> Vec<Vec<Val>> {
+    messages
+        .iter()
+        .map(|m| {
+            vec![
+                Val::T(m.id.to_string()),
+                Val::T(m.topic.clone()),
+                Val::S(m.case_id.map(|c| c.to_string())),
+                Val::B(Some(m.payload_enc.clone())),
+                Val::I(millis(at)),
+                Val::I(0),
+                Val::I(millis(at)),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) async fn insert_rows_of(
+    tx: &mut Transaction<'_, Any>,
+    rows: Vec<Vec<Val>>,
+) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "INSERT INTO outbox (id, topic, case_id, payload_enc, created_at, attempts, next_attempt_at)",
+        "",
+        rows,
+    )
+    .await
 }
 
 /// Where a message stands.

@@ -73,6 +73,10 @@ pub(crate) enum Val {
     T(String),
     I(i64),
     N(Option<i64>),
+    /// Optional text.
+    S(Option<String>),
+    /// Optional bytes (sealed personal data).
+    B(Option<Vec<u8>>),
 }
 
 /// Inserts rows with multi-row `VALUES` in chunks of at most [`MAX_ROWS`]; `tail` follows the
@@ -104,6 +108,8 @@ pub(crate) async fn insert_rows(
                     Val::T(s) => q.bind(s.clone()),
                     Val::I(i) => q.bind(*i),
                     Val::N(n) => q.bind(*n),
+                    Val::S(s) => q.bind(s.clone()),
+                    Val::B(b) => q.bind(b.clone()),
                 };
             }
         }

@@ -9,6 +9,7 @@ use crate::crypto::Sealer;
 use crate::error::{StoreError, is_unique_violation};
 use crate::kpi_write::{self, Deltas, KpiRefresh, KpiUpdate};
 use crate::outbox::{self, OutboxMessage, SealedMessage};
+use crate::sql::{self, Val};
 use crate::{Backend, Role, millis};
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Actor;
@@ -297,6 +298,17 @@ impl Outcome {
             Outcome::Rebuilt(r) => r.is_ok(),
         }
     }
+
+    /// The same operation's outcome, failed with `e`.
+    fn failed(self, e: StoreError) -> Outcome {
+        match self {
+            Outcome::Created(_) => Outcome::Created(Err(e)),
+            Outcome::Appended(_) => Outcome::Appended(Err(e)),
+            Outcome::Refreshed(_) => Outcome::Refreshed(Err(e)),
+            Outcome::Raised(_) => Outcome::Raised(Err(e)),
+            Outcome::Rebuilt(_) => Outcome::Rebuilt(Err(e)),
+        }
+    }
 }
 
 /// Takes an operation's result out of its outcome slot (or the batch failure).
@@ -370,7 +382,16 @@ async fn attempt(
 ) -> Result<bool, StoreError> {
     let mut tx = crate::tx::begin_write(pool).await?;
     let mut deltas = Deltas::default();
+    let mut rows = Rows::default();
     for op in batch {
+        // A create reads none of the gathered rows (its case is new); every other operation
+        // might (an append reads its case's kept facts), so they are written before it. Only
+        // without savepoints are rows held across operations.
+        let reads_none = matches!(op, Op::Create(..));
+        if !reads_none && !rows.is_empty() && rows.write(&mut tx).await.is_err() {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         if matches!(op, Op::Rebuild(..)) && !deltas.is_empty() {
             // A rebuild recounts from scratch: what came before it must be in the cells.
             kpi_write::flush(&mut tx, std::mem::take(&mut deltas)).await?;
@@ -378,7 +399,13 @@ async fn attempt(
         let mut mine = Deltas::default();
         let outcome = if savepoints {
             let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-            let outcome = run_op(&mut sp, op, &mut mine).await;
+            let mut outcome = run_op(&mut sp, op, &mut mine, &mut rows).await;
+            if outcome.is_ok()
+                && let Err(e) = rows.write(&mut sp).await
+            {
+                outcome = outcome.failed(e);
+            }
+            rows = Rows::default();
             if outcome.is_ok() {
                 sp.commit().await?;
             } else {
@@ -386,7 +413,7 @@ async fn attempt(
             }
             outcome
         } else {
-            let outcome = run_op(&mut tx, op, &mut mine).await;
+            let outcome = run_op(&mut tx, op, &mut mine, &mut rows).await;
             if !outcome.is_ok() {
                 tx.rollback().await?;
                 return Ok(false);
@@ -398,15 +425,24 @@ async fn attempt(
         }
         outcomes.push(outcome);
     }
+    if rows.write(&mut tx).await.is_err() {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     kpi_write::flush(&mut tx, deltas).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-async fn run_op(tx: &mut Transaction<'_, Any>, op: &Op, deltas: &mut Deltas) -> Outcome {
+async fn run_op(
+    tx: &mut Transaction<'_, Any>,
+    op: &Op,
+    deltas: &mut Deltas,
+    rows: &mut Rows,
+) -> Outcome {
     match op {
-        Op::Create(c, _) => Outcome::Created(create(tx, c, deltas).await),
-        Op::Append(a, m, _) => Outcome::Appended(append(tx, a, m, deltas).await),
+        Op::Create(c, _) => Outcome::Created(create(tx, c, deltas, rows).await),
+        Op::Append(a, m, _) => Outcome::Appended(append(tx, a, m, deltas, rows).await),
         Op::Refresh(r, _) => Outcome::Refreshed(kpi_write::refresh(tx, r, deltas).await),
         Op::Raise(r, m, _) => Outcome::Raised(alerts::insert_new(tx, r, m).await),
         Op::Rebuild(cases, _) => Outcome::Rebuilt(kpi_write::rebuild(tx, cases).await),
@@ -417,6 +453,7 @@ async fn create(
     tx: &mut Transaction<'_, Any>,
     c: &SealedCreate,
     deltas: &mut Deltas,
+    rows: &mut Rows,
 ) -> Result<Created, StoreError> {
     let op = &c.op;
     if let Some(k) = &op.idempotency {
@@ -455,30 +492,35 @@ async fn create(
         r.number = number.clone();
     }
 
-    sqlx::query(
-        "INSERT INTO petitioners (id, name_enc, phone_enc, phone_hash, id_enc, id_hash, address_enc, created_at, \
-         email_enc, notify_channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(op.petitioner.id.to_string())
-    .bind(c.name_enc.clone())
-    .bind(c.phone_enc.clone())
-    .bind(c.phone_hash.clone())
-    .bind(c.id_enc.clone())
-    .bind(c.id_hash.clone())
-    .bind(c.address_enc.clone())
-    .bind(millis(op.at))
-    .bind(c.email_enc.clone())
-    .bind(op.petitioner.notify.map(|n| n.as_str()))
-    .execute(&mut **tx)
-    .await?;
+    rows.petitioners.push(vec![
+        Val::T(op.petitioner.id.to_string()),
+        Val::B(c.name_enc.clone()),
+        Val::B(c.phone_enc.clone()),
+        Val::S(c.phone_hash.clone()),
+        Val::B(c.id_enc.clone()),
+        Val::S(c.id_hash.clone()),
+        Val::B(c.address_enc.clone()),
+        Val::I(millis(op.at)),
+        Val::B(c.email_enc.clone()),
+        Val::S(op.petitioner.notify.map(|n| n.as_str().to_string())),
+    ]);
 
-    let last_hash = insert_events(tx, op.case_id, 0, GENESIS, op.at, &op.actor, &events).await?;
+    let last_hash = event_rows(
+        &mut rows.events,
+        op.case_id,
+        0,
+        GENESIS,
+        op.at,
+        &op.actor,
+        &events,
+    )?;
     let json = serde_json::to_string(&state)?;
     sqlx::query(
         "INSERT INTO cases (id, number, flow, kind, channel, status, title, topic, region, office_unit, \
          current_unit, accused_unit, petitioner_id, phone_hash, query_code_hash, query_code_enc, registered_at, \
-         updated_at, due_at, due_kind, closed_at, version, last_hash, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+         updated_at, due_at, due_kind, closed_at, version, last_hash, state, grid_id, on_spot_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+         $25, $26)",
     )
     .bind(op.case_id.to_string())
     .bind(number)
@@ -504,6 +546,8 @@ async fn create(
     .bind(state.version as i64)
     .bind(last_hash)
     .bind(json)
+    .bind(state.grid.clone())
+    .bind(state.resolved_on_spot_at.map(millis))
     .execute(&mut **tx)
     .await
     .map_err(|e| {
@@ -513,8 +557,7 @@ async fn create(
             e.into()
         }
     })?;
-    insert_units(tx, op.case_id, &state.units_involved).await?;
-    crate::grids::project(tx, op.case_id, &state).await?;
+    unit_rows(&mut rows.units, op.case_id, &state.units_involved);
     if let Some(k) = &op.kpi {
         if let Some(earlier) = k.links.repeat_of {
             kpi_write::record_repeat(tx, op.case_id, earlier).await?;
@@ -526,7 +569,8 @@ async fn create(
                 kpi_write::mark_stale(tx, earlier).await?;
             }
         }
-        kpi_write::apply(tx, op.case_id, state.version, k, true, deltas).await?;
+        rows.facts
+            .push(kpi_write::apply_new(op.case_id, state.version, k, deltas)?);
     }
 
     if let Some(k) = &op.idempotency {
@@ -541,7 +585,7 @@ async fn create(
         .execute(&mut **tx)
         .await?;
     }
-    outbox::insert(tx, &c.outbox, op.at).await?;
+    rows.outbox.extend(outbox::rows(&c.outbox, op.at));
     Ok(Created::New(state))
 }
 
@@ -557,6 +601,7 @@ async fn append(
     a: &AppendEvents,
     outbox: &[SealedMessage],
     deltas: &mut Deltas,
+    rows: &mut Rows,
 ) -> Result<CaseState, StoreError> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT version, last_hash FROM cases WHERE id = $1")
@@ -573,20 +618,20 @@ async fn append(
         // A repeat was linked since the facts were derived: derive again.
         return Err(StoreError::Conflict);
     }
-    let last_hash = insert_events(
-        tx,
+    let last_hash = event_rows(
+        &mut rows.events,
         a.case_id,
         a.expected_version,
         &last_hash,
         a.at,
         &a.actor,
         &a.events,
-    )
-    .await?;
+    )?;
     let s = &a.state;
     let done = sqlx::query(
         "UPDATE cases SET status = $1, current_unit = $2, updated_at = $3, due_at = $4, due_kind = $5, \
-         closed_at = $6, version = $7, last_hash = $8, state = $9 WHERE id = $10 AND version = $11",
+         closed_at = $6, version = $7, last_hash = $8, state = $9, grid_id = $10, on_spot_at = $11 \
+         WHERE id = $12 AND version = $13",
     )
     .bind(s.status.as_str())
     .bind(s.current_unit.clone())
@@ -597,6 +642,8 @@ async fn append(
     .bind(s.version as i64)
     .bind(last_hash)
     .bind(serde_json::to_string(s)?)
+    .bind(s.grid.clone())
+    .bind(s.resolved_on_spot_at.map(millis))
     .bind(a.case_id.to_string())
     .bind(a.expected_version as i64)
     .execute(&mut **tx)
@@ -604,35 +651,26 @@ async fn append(
     if done.rows_affected() != 1 {
         return Err(StoreError::Conflict);
     }
-    insert_units(tx, a.case_id, &s.units_involved).await?;
-    crate::grids::project(tx, a.case_id, s).await?;
+    unit_rows(&mut rows.units, a.case_id, &s.units_involved);
     if let Some(k) = &a.kpi {
-        kpi_write::apply(tx, a.case_id, s.version, k, false, deltas).await?;
+        kpi_write::apply(tx, a.case_id, s.version, k, deltas).await?;
     }
-    outbox::insert(tx, outbox, a.at).await?;
+    rows.outbox.extend(outbox::rows(outbox, a.at));
     Ok(s.clone())
 }
 
-async fn insert_units(
-    tx: &mut Transaction<'_, Any>,
-    case_id: uuid::Uuid,
-    units: &[String],
-) -> Result<(), StoreError> {
-    for u in units {
-        sqlx::query(
-            "INSERT INTO case_units (case_id, unit) VALUES ($1, $2) ON CONFLICT (unit, case_id) DO NOTHING",
-        )
-        .bind(case_id.to_string())
-        .bind(u.clone())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+fn unit_rows(rows: &mut Vec<Vec<Val>>, case_id: uuid::Uuid, units: &[String]) {
+    rows.extend(
+        units
+            .iter()
+            .map(|u| vec![Val::T(case_id.to_string()), Val::T(u.clone())]),
+    );
 }
 
-/// Seals and inserts events after `after_seq`, chaining from `prev`; returns the last hash.
-async fn insert_events(
-    tx: &mut Transaction<'_, Any>,
+/// Seals events after `after_seq`, chaining from `prev`, into rows of `case_events`; returns
+/// the last hash.
+fn event_rows(
+    rows: &mut Vec<Vec<Val>>,
     case_id: uuid::Uuid,
     after_seq: u64,
     prev: &str,
@@ -650,28 +688,79 @@ async fn insert_events(
             e.clone(),
             &prev,
         );
-        sqlx::query(
-            "INSERT INTO case_events (case_id, seq, at, kind, actor, payload, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(case_id.to_string())
-        .bind(rec.seq as i64)
-        .bind(millis(rec.at))
-        .bind(e.name())
-        .bind(serde_json::to_string(&rec.actor)?)
-        .bind(serde_json::to_string(&rec.event)?)
-        .bind(rec.prev_hash.clone())
-        .bind(rec.hash.clone())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict
-            } else {
-                e.into()
-            }
-        })?;
+        rows.push(vec![
+            Val::T(case_id.to_string()),
+            Val::I(rec.seq as i64),
+            Val::I(millis(rec.at)),
+            Val::T(e.name().to_string()),
+            Val::T(serde_json::to_string(&rec.actor)?),
+            Val::T(serde_json::to_string(&rec.event)?),
+            Val::T(rec.prev_hash),
+            Val::T(rec.hash.clone()),
+        ]);
         prev = rec.hash;
     }
     Ok(prev)
+}
+
+/// Rows of creates and appends that no create reads back: gathered over a run of operations
+/// and written with one multi-row insert per table, which is much of what a shared commit
+/// saves over a transaction per case. Written before any operation other than a create, and
+/// before the commit.
+#[derive(Default)]
+struct Rows {
+    petitioners: Vec<Vec<Val>>,
+    events: Vec<Vec<Val>>,
+    units: Vec<Vec<Val>>,
+    facts: Vec<Vec<Val>>,
+    outbox: Vec<Vec<Val>>,
+}
+
+impl Rows {
+    fn is_empty(&self) -> bool {
+        self.petitioners.is_empty()
+            && self.events.is_empty()
+            && self.units.is_empty()
+            && self.facts.is_empty()
+            && self.outbox.is_empty()
+    }
+
+    async fn write(&mut self, tx: &mut Transaction<'_, Any>) -> Result<(), StoreError> {
+        let Rows {
+            petitioners,
+            events,
+            units,
+            facts,
+            outbox,
+        } = std::mem::take(self);
+        sql::insert_rows(
+            tx,
+            "INSERT INTO petitioners (id, name_enc, phone_enc, phone_hash, id_enc, id_hash, address_enc, \
+             created_at, email_enc, notify_channel)",
+            "",
+            petitioners,
+        )
+        .await?;
+        sql::insert_rows(
+            tx,
+            "INSERT INTO case_events (case_id, seq, at, kind, actor, payload, prev_hash, hash)",
+            "",
+            events,
+        )
+        .await
+        .map_err(|e| match e {
+            // Another append took the sequence number first.
+            StoreError::Db(e) if is_unique_violation(&e) => StoreError::Conflict,
+            e => e,
+        })?;
+        sql::insert_rows(
+            tx,
+            "INSERT INTO case_units (case_id, unit)",
+            " ON CONFLICT (unit, case_id) DO NOTHING",
+            units,
+        )
+        .await?;
+        kpi_write::insert_facts(tx, facts).await?;
+        outbox::insert_rows_of(tx, outbox).await
+    }
 }

@@ -232,6 +232,7 @@ pub async fn save_grid(st: &AppState, req: GridRequest) -> ApiResult<GridRecord>
     let g = record(st, req, existing.as_ref())?;
     check_no_overlap(st, &g).await?;
     st.store.save_grid(&g).await?;
+    st.grid_shapes.clear();
     Ok(g)
 }
 

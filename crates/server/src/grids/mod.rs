@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod photos;
 pub mod rate;
+pub mod shapes;
 pub mod web;
 
 use crate::error::{ApiError, ApiResult};
@@ -22,11 +23,10 @@ pub async fn place(st: &AppState, events: &mut Vec<Event>) -> ApiResult<()> {
     let Some(Event::Registered(reg)) = events.first() else {
         return Ok(());
     };
-    let grids = st.store.grids().await?;
-    if grids.is_empty() {
+    let shapes = st.grid_shapes.get(&st.store).await?;
+    if shapes.is_empty() {
         return Ok(());
     }
-    let shapes: Vec<_> = grids.iter().map(|g| g.shape()).collect();
     if let Some((g, basis)) = minsheng_core::grid::place(&shapes, &reg.location, &st.directory()) {
         events.insert(
             1,
