@@ -140,7 +140,11 @@ fn policy_check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 /// `minsheng reindex`: rebuilds the search index with a progress bar.
 async fn reindex(a: setup::StoreArgs) -> anyhow::Result<ExitCode> {
-    let st = a.open_state_with_search().await?;
+    // A process of its own: the index writer may take every core, and the related-case index,
+    // which lives in a serving instance's memory, is not built at all.
+    let st = a
+        .open_state_with_search(minsheng_text::search::WriterOptions::bulk())
+        .await?;
     let total = st.store.count_cases().await?;
     let bar = indicatif::ProgressBar::new(total.max(0) as u64);
     bar.set_style(
@@ -151,7 +155,13 @@ async fn reindex(a: setup::StoreArgs) -> anyhow::Result<ExitCode> {
     );
     let started = std::time::Instant::now();
     let n = st
-        .rebuild_text(true, |n| bar.set_position(n))
+        .rebuild_text(
+            minsheng_server::Projections {
+                search: true,
+                related: false,
+            },
+            |n| bar.set_position(n),
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish();

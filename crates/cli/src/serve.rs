@@ -85,7 +85,7 @@ pub struct Args {
 pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
     let st = a
         .store
-        .open_state_with_search()
+        .open_state_with_search(minsheng_text::search::WriterOptions::default())
         .await?
         .with_limits(minsheng_server::abuse::Limits {
             writes_per_minute: a.public_writes_per_minute,
@@ -136,7 +136,11 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
         // is new or out of step with the database.
         let cases = st.store.count_cases().await?;
         let search = st.text.search.needs_rebuild() || st.text.search.num_docs() != cases as u64;
-        let n = st.rebuild_text(search, |_| {}).await?;
+        let what = minsheng_server::Projections {
+            search,
+            related: true,
+        };
+        let n = st.rebuild_text(what, |_| {}).await?;
         if search {
             eprintln!("检索索引已重建 / search index rebuilt: {n} cases");
         }

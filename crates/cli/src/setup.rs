@@ -44,17 +44,22 @@ impl StoreArgs {
             .with_context(|| format!("opening the database {}", redact(&url)))
     }
 
-    /// The state with the search index kept on disk in the data directory.
-    pub async fn open_state_with_search(&self) -> anyhow::Result<AppState> {
+    /// The state with the data directory's search index, written with `writer`'s threads and
+    /// heap.
+    pub async fn open_state_with_search(
+        &self,
+        writer: minsheng_text::search::WriterOptions,
+    ) -> anyhow::Result<AppState> {
         let st = self.open_state().await?;
         let path = self.data.join("search");
-        let text = minsheng_server::textindex::TextIndex::on_disk(&path, &st.directory())
-            .with_context(|| {
-                format!(
-                    "opening the search index in {} (is another minsheng serve using it?)",
-                    path.display()
-                )
-            })?;
+        let text =
+            minsheng_server::textindex::TextIndex::on_disk_with(&path, &st.directory(), writer)
+                .with_context(|| {
+                    format!(
+                        "opening the search index in {} (is another minsheng serve using it?)",
+                        path.display()
+                    )
+                })?;
         Ok(st.with_text(text))
     }
 

@@ -27,7 +27,7 @@ pub mod views;
 pub mod web;
 
 pub use auth::PasswordParams;
-pub use state::AppState;
+pub use state::{AppState, Projections};
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};

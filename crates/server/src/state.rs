@@ -40,6 +40,16 @@ pub struct AppState {
     pub grid_shapes: Arc<crate::grids::shapes::GridShapes>,
 }
 
+/// The text projections [`AppState::rebuild_text`] rebuilds.
+#[derive(Debug, Clone, Copy)]
+pub struct Projections {
+    /// The search index (on disk; kept between runs).
+    pub search: bool,
+    /// The related-case index (in memory: a serving instance needs it at every start, a
+    /// one-off command never).
+    pub related: bool,
+}
+
 impl AppState {
     pub fn new(
         store: Store,
@@ -113,13 +123,13 @@ impl AppState {
         self
     }
 
-    /// Rebuilds the text projections from the store: the related-case index always (it lives
-    /// in memory), the search index when `search` is set. Returns the number of cases.
+    /// Rebuilds the chosen text projections from the store. Returns the number of cases read.
     pub async fn rebuild_text(
         &self,
-        search: bool,
+        what: Projections,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, crate::error::ApiError> {
+        let Projections { search, related } = what;
         let dir = self.directory();
         // The search index is fed through a bounded channel while pages are read, so memory
         // holds a few thousand documents, not every case's text.
@@ -137,7 +147,9 @@ impl AppState {
             let Some((last, _)) = page.last() else { break };
             after = Some(last.id);
             for (case, phone) in page {
-                self.text.related_insert(&case, phone);
+                if related {
+                    self.text.related_insert(&case, phone);
+                }
                 if search {
                     // Waits only while the indexer is 4096 documents behind.
                     docs.send(crate::textindex::case_doc(&case, &dir))

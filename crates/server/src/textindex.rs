@@ -7,7 +7,7 @@ use minsheng_core::case::CaseKind;
 use minsheng_core::region::Directory;
 use minsheng_core::workflow::CaseState;
 use minsheng_text::related::{Draft, Related, RelatedCase, RelatedIndex, RelatedOptions};
-use minsheng_text::search::{CaseDoc, SearchError, SearchIndex, Visibility};
+use minsheng_text::search::{CaseDoc, SearchError, SearchIndex, Visibility, WriterOptions};
 use minsheng_text::segment::Segmenter;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
@@ -45,9 +45,20 @@ impl TextIndex {
 
     /// On disk under `path` (the server's data directory).
     pub fn on_disk(path: &std::path::Path, dir: &Directory) -> Result<Self, SearchError> {
-        Ok(Self::with(SearchIndex::open(
+        Self::on_disk_with(path, dir, WriterOptions::default())
+    }
+
+    /// On disk, with the index writer's threads and heap chosen by the caller (a rebuild in a
+    /// process of its own wants more than a serving instance).
+    pub fn on_disk_with(
+        path: &std::path::Path,
+        dir: &Directory,
+        writer: WriterOptions,
+    ) -> Result<Self, SearchError> {
+        Ok(Self::with(SearchIndex::open_with(
             path,
             Segmenter::from_directory(dir),
+            writer,
         )?))
     }
 

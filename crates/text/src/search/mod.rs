@@ -231,6 +231,22 @@ impl Default for WriterOptions {
     }
 }
 
+impl WriterOptions {
+    /// For rebuilding a whole index in a process of its own (`minsheng reindex`): a thread per
+    /// core (at most 8) and 200 MB of heap each. One thread with the server's small heap left a
+    /// million-case rebuild bound to one core and flushing small segments that then had to be
+    /// merged.
+    pub fn bulk() -> Self {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        WriterOptions {
+            threads,
+            memory_bytes: 200_000_000 * threads,
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
