@@ -1,5 +1,6 @@
 //! `minsheng reindex` at N cases, and the server's peak memory (VmHWM) at N cases after
-//! start-up and a mix of list, search and dashboard requests. Both on one filled SQLite store
+//! start-up and a mix of list, search and dashboard requests, with the peak its
+//! classifier-training child process reports. Both on one filled SQLite store
 //! (the default deployment): fill once, reindex `runs` times, then start `minsheng serve`
 //! `runs` times.
 
@@ -66,11 +67,13 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
         reindex.0.push(took.as_secs_f64());
     }
     let mut rss = Runs(vec![]);
+    let mut trainer = Runs(vec![]);
     let mut notes = Vec::new();
     for r in 0..a.runs {
-        let (peak, note) = rss_run(&bin, &data, a.settle_secs).await?;
+        let (peak, trainer_peak, note) = rss_run(&bin, &data, a.settle_secs).await?;
         eprintln!("  server run {r}: peak RSS {peak:.0} MiB ({note})");
         rss.0.push(peak);
+        trainer.0.extend(trainer_peak);
         notes.push(note);
     }
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
@@ -91,6 +94,13 @@ async fn run_async(a: &Args) -> anyhow::Result<Summary> {
         list1(&rss),
         fmt1(&rss)
     );
+    if !trainer.0.is_empty() {
+        println!(
+            "| `minsheng train-topics` (the server's child process) peak RSS (VmHWM), MiB | {} | {} | (its own process; for sizing) |",
+            list1(&trainer),
+            fmt1(&trainer)
+        );
+    }
     println!("\nServer runs: {}.\n", notes.join("; "));
     Ok(Summary {
         cases: a.cases,
@@ -117,12 +127,13 @@ fn fmt1(r: &Runs) -> String {
 }
 
 /// Starts the server on the filled store, lets its start-up work finish, sends the request mix,
-/// and reads the peak resident memory. Returns it with a note on what the server did.
+/// and reads the peak resident memory. Returns it with the peak its classifier-training child
+/// reported, if it did, and a note on what the server did.
 async fn rss_run(
     bin: &std::path::Path,
     data: &std::path::Path,
     settle_secs: u64,
-) -> anyhow::Result<(f64, String)> {
+) -> anyhow::Result<(f64, Option<f64>, String)> {
     let started = Instant::now();
     let mut s = Server::minsheng(bin, data, None)?;
     s.wait_healthy(Duration::from_secs(3600)).await?;
@@ -181,12 +192,25 @@ async fn rss_run(
             requests += 1;
         }
     }
+    let s_log = s.log.clone();
     let peak = s
         .peak_rss_mib()
         .context("the server's /proc status could not be read")?;
     s.stop();
+    let log = std::fs::read_to_string(&s_log).unwrap_or_default();
     Ok((
         peak,
+        trainer_peak_mib(&log),
         format!("healthy after {up:.0} s, {trained}, {requests} requests"),
     ))
+}
+
+/// The peak memory `minsheng train-topics` prints when it has written the model.
+fn trainer_peak_mib(log: &str) -> Option<f64> {
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("topic classifier written"))?;
+    let (_, rest) = line.split_once("peak memory ")?;
+    rest.split_whitespace().next()?.parse().ok()
 }

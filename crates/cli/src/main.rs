@@ -7,6 +7,7 @@ mod kpi;
 mod purge;
 mod serve;
 mod setup;
+mod topics;
 mod train;
 mod users;
 mod verify;
@@ -45,6 +46,8 @@ enum Command {
     },
     /// Train the topic classifier from a labelled CSV.
     Train(train::TrainArgs),
+    /// Train the topic classifier from the cases on file (what `serve` runs in the background).
+    TrainTopics(topics::Args),
     /// Evaluate a trained classifier on a labelled CSV.
     EvalClassifier(train::EvalArgs),
     /// Find hotspots (热点问题) in a CSV of messages.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
                 command: PolicyCommand::Check { file },
             } => policy_check(&file),
             Command::Train(a) => train::train(a),
+            Command::TrainTopics(a) => topics::run(a).await,
             Command::EvalClassifier(a) => train::eval(a),
             Command::Hotspots(a) => hotspots::run(a),
             Command::Kpi { command } => kpi::run(command).await,

@@ -157,19 +157,8 @@ pub async fn run(a: Args) -> anyhow::Result<ExitCode> {
         Err(e) => anyhow::bail!("KPI backfill failed: {e}"),
     }
     minsheng_server::kpi::spawn_refresher(st.clone());
-    // The topic classifier learns from the cases in the background; intake works without it.
-    let trainer = st.clone();
-    tokio::spawn(async move {
-        let started = std::time::Instant::now();
-        match trainer.train_classifier().await {
-            Ok(0) => {}
-            Ok(n) => eprintln!(
-                "分类模型已训练 / topic classifier trained on {n} cases in {:.1}s",
-                started.elapsed().as_secs_f64()
-            ),
-            Err(e) => eprintln!("分类模型训练失败 / classifier training failed: {e}"),
-        }
-    });
+    // The topic classifier learns from the cases in a child process; intake works without it.
+    crate::topics::spawn_training(st.clone(), &a.store);
     // Messages to partners and petitioners, written with the events that cause them.
     minsheng_server::outbox::spawn_worker(st.clone());
     // Alerts not acknowledged in time, and supervision orders ignored, go one level up.

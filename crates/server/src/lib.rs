@@ -23,6 +23,7 @@ pub mod suggest;
 pub mod telephony;
 pub mod textindex;
 pub mod tls;
+pub mod topics;
 pub mod views;
 pub mod web;
 

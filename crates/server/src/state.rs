@@ -6,9 +6,6 @@ use minsheng_core::region::Directory;
 use minsheng_store::Store;
 use std::sync::{Arc, RwLock};
 
-/// The most cases the topic classifier is trained on (a uniform sample when there are more).
-pub const MAX_TRAINING: usize = 50_000;
-
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -180,66 +177,25 @@ impl AppState {
     }
 
     /// Trains the first-level topic classifier on the registered cases (the topic an officer
-    /// confirmed) and puts it in service. Returns the number of training rows.
+    /// confirmed), in this process, and puts it in service. Returns the number of training rows
+    /// (0: too few cases or topics to learn from). `minsheng serve` trains in a child process
+    /// instead (see `crate::topics`).
     pub async fn train_classifier(&self) -> Result<usize, crate::error::ApiError> {
-        use minsheng_text::classify::{Classifier, Example, Text, TrainConfig};
-        let mut examples = Vec::new();
-        let mut after = None;
-        // A uniform sample (reservoir) of at most MAX_TRAINING cases: memory and training time
-        // stay flat however many cases are on file, and accuracy has long levelled off there.
-        let mut rng = minsheng_core::rng::SplitMix64::new(0x6d73_636c_6173);
-        let mut seen = 0u64;
-        loop {
-            let page = self.store.cases_for_index(after, 2000).await?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.id);
-            for (case, _) in page {
-                seen += 1;
-                let slot = if examples.len() < MAX_TRAINING {
-                    None
-                } else {
-                    match rng.below(seen) as usize {
-                        i if i < MAX_TRAINING => Some(i),
-                        _ => continue,
-                    }
-                };
-                let example = Example {
-                    id: case.number.clone(),
-                    label: case.topic.chars().take(2).collect(),
-                    time: String::new(),
-                    text: Text::Raw {
-                        title: case.title.clone(),
-                        body: format!("{}{}", case.request, case.facts_reasons),
-                    },
-                    line: 0,
-                };
-                match slot {
-                    Some(i) => examples[i] = example,
-                    None => examples.push(example),
-                }
-            }
-        }
-        let labels: std::collections::HashSet<&str> =
-            examples.iter().map(|e| e.label.as_str()).collect();
-        if examples.len() < 50 || labels.len() < 2 {
+        let Some(model) = crate::topics::train(&self.store).await? else {
             return Ok(0);
-        }
-        let n = examples.len();
-        let model = tokio::task::spawn_blocking(move || {
-            let refs: Vec<&Example> = examples.iter().collect();
-            let cfg = TrainConfig {
-                threads: 1,
-                ..TrainConfig::default()
-            };
-            Classifier::train(&refs, &cfg)
-        })
-        .await
-        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
-        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
-        if let Ok(mut slot) = self.classifier.write() {
-            *slot = Some(Arc::new(model));
-        }
+        };
+        let n = model.trained_on();
+        self.set_classifier(model);
+        crate::topics::release_free_memory();
         Ok(n)
+    }
+
+    /// Puts a trained topic classifier in service.
+    pub fn set_classifier(&self, model: minsheng_text::classify::Classifier) {
+        match self.classifier.write() {
+            Ok(mut slot) => *slot = Some(Arc::new(model)),
+            Err(poisoned) => *poisoned.into_inner() = Some(Arc::new(model)),
+        }
     }
 
     /// A consistent snapshot of the directory for one request.

@@ -610,33 +610,38 @@ fn gram_keys(words: &[&str], f: &FeatureConfig) -> (Vec<u64>, Vec<u64>) {
     (wk, ck)
 }
 
-/// The vocabulary: key → feature index, with IDF. Word features come first, then characters.
-#[derive(Debug, Clone, Default)]
-struct Vocab {
-    index: KeyMap<u32>,
-    keys: Vec<u64>,
-    idf: Vec<f32>,
-    n_words: usize,
+/// Document frequencies of the word and character keys, counted one document at a time so the
+/// documents' keys need not be kept.
+#[derive(Default)]
+struct DocFrequencies {
+    blocks: [KeyMap<u32>; 2],
+    docs: usize,
+    seen: Vec<u64>,
 }
 
-impl Vocab {
-    fn build(docs: &[(Vec<u64>, Vec<u64>)], min_df: u32) -> Vocab {
-        let n = docs.len() as f64;
-        let mut v = Vocab::default();
-        for block in 0..2 {
-            let mut df: KeyMap<u32> = KeyMap::default();
-            let mut seen: Vec<u64> = Vec::new();
-            for d in docs {
-                seen.clear();
-                seen.extend_from_slice(if block == 0 { &d.0 } else { &d.1 });
-                seen.sort_unstable();
-                seen.dedup();
-                for &k in &seen {
-                    *df.entry(k).or_default() += 1;
-                }
+impl DocFrequencies {
+    fn add(&mut self, keys: &(Vec<u64>, Vec<u64>)) {
+        self.docs += 1;
+        for (df, block) in self.blocks.iter_mut().zip([&keys.0, &keys.1]) {
+            self.seen.clear();
+            self.seen.extend_from_slice(block);
+            self.seen.sort_unstable();
+            self.seen.dedup();
+            for &k in &self.seen {
+                *df.entry(k).or_default() += 1;
             }
+        }
+    }
+
+    /// The vocabulary of the keys in at least `min_df` documents: word features first, then
+    /// characters, each block in key order.
+    fn into_vocab(self, min_df: u32) -> Vocab {
+        let n = self.docs as f64;
+        let mut v = Vocab::default();
+        for (block, df) in self.blocks.into_iter().enumerate() {
             let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|&(_, c)| c >= min_df).collect();
             kept.sort_unstable();
+            v.index.reserve(kept.len());
             for (k, c) in kept {
                 v.index.insert(k, v.keys.len() as u32);
                 v.keys.push(k);
@@ -648,7 +653,18 @@ impl Vocab {
         }
         v
     }
+}
 
+/// The vocabulary: key → feature index, with IDF. Word features come first, then characters.
+#[derive(Debug, Clone, Default)]
+struct Vocab {
+    index: KeyMap<u32>,
+    keys: Vec<u64>,
+    idf: Vec<f32>,
+    n_words: usize,
+}
+
+impl Vocab {
     fn from_parts(keys: Vec<u64>, idf: Vec<f32>, n_words: usize) -> Vocab {
         let index = keys
             .iter()
@@ -1125,42 +1141,56 @@ fn combine(members: &[Member], x: &[(u32, f32)], classes: usize) -> Vec<f64> {
 
 /// Words that an external segmentation removed: frequent in raw rows, (almost) never in token
 /// rows. Needs both kinds of row; otherwise there is nothing to align and the list is empty.
-fn learn_stop_words(words: &[Vec<String>], examples: &[&Example]) -> HashSet<String> {
+fn learn_stop_words(examples: &[&Example], seg: &Segmenter, cfg: &TrainConfig) -> HashSet<String> {
     // Document frequencies, not counts: one long message repeating a name must not make the
     // name look like a stop word.
-    let mut raw: HashMap<&str, u64> = HashMap::new();
-    let mut tok: HashMap<&str, u64> = HashMap::new();
+    let mut raw: HashMap<String, u64> = HashMap::new();
+    let mut tok: HashMap<String, u64> = HashMap::new();
     let (mut nraw, mut ntok) = (0u64, 0u64);
-    for (w, ex) in words.iter().zip(examples) {
-        let (map, n) = if ex.is_raw() {
-            (&mut raw, &mut nraw)
-        } else {
-            (&mut tok, &mut ntok)
-        };
-        *n += 1;
-        let distinct: HashSet<&str> = w.iter().map(String::as_str).collect();
-        for x in distinct {
-            *map.entry(x).or_default() += 1;
+    for chunk in examples.chunks(FEATURE_CHUNK) {
+        let words = parallel_map(chunk, cfg.threads, |e| {
+            raw_words(&e.text, seg, cfg.features.max_chars as usize)
+        });
+        for (w, ex) in words.iter().zip(chunk) {
+            let (map, n) = if ex.is_raw() {
+                (&mut raw, &mut nraw)
+            } else {
+                (&mut tok, &mut ntok)
+            };
+            *n += 1;
+            let distinct: HashSet<&str> = w.iter().map(String::as_str).collect();
+            for x in distinct {
+                match map.get_mut(x) {
+                    Some(df) => *df += 1,
+                    None => {
+                        map.insert(x.to_string(), 1);
+                    }
+                }
+            }
         }
     }
     if nraw < 50 || ntok < 50 {
         return HashSet::new();
     }
     raw.into_iter()
-        .filter(|&(w, df)| {
-            let expected = df as f64 * ntok as f64 / nraw as f64;
+        .filter(|(w, df)| {
+            let expected = *df as f64 * ntok as f64 / nraw as f64;
             let seen = tok.get(w).copied().unwrap_or(0) as f64;
             // In enough raw messages that the absence from token rows is no accident, and seen
             // there at a tenth of the expected rate or less.
-            df >= 5 && seen <= 0.1 * expected
+            *df >= 5 && seen <= 0.1 * expected
         })
-        .map(|(w, _)| w.to_string())
+        .map(|(w, _)| w)
         .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Training
 // ---------------------------------------------------------------------------------------------
+
+/// Rows whose features are made at once during training: enough to keep the threads busy, few
+/// enough that their keys (tens of kilobytes a row) stay small.
+const FEATURE_CHUNK: usize = 1024;
 
 /// Rows of a sparse matrix, flattened.
 struct Csr {
@@ -1170,20 +1200,20 @@ struct Csr {
 }
 
 impl Csr {
-    fn from_rows(rows: Vec<Vec<(u32, f32)>>) -> Csr {
-        let mut c = Csr {
+    fn new() -> Csr {
+        Csr {
             start: vec![0],
             idx: Vec::new(),
             val: Vec::new(),
-        };
-        for r in rows {
-            for (i, v) in r {
-                c.idx.push(i);
-                c.val.push(v);
-            }
-            c.start.push(c.idx.len());
         }
-        c
+    }
+
+    fn push(&mut self, row: &[(u32, f32)]) {
+        for &(i, v) in row {
+            self.idx.push(i);
+            self.val.push(v);
+        }
+        self.start.push(self.idx.len());
     }
 
     fn rows(&self) -> usize {
@@ -1221,26 +1251,35 @@ fn train(examples: &[&Example], cfg: &TrainConfig) -> Result<Classifier> {
         .collect();
 
     let segmenter = Segmenter::new();
-    let words: Vec<Vec<String>> = parallel_map(examples, cfg.threads, |e| {
-        raw_words(&e.text, &segmenter, cfg.features.max_chars as usize)
-    });
-    let stop_words = if cfg.features.learn_stop_words {
-        learn_stop_words(&words, examples)
+    let f = &cfg.features;
+    let stop_words = if f.learn_stop_words {
+        learn_stop_words(examples, &segmenter, cfg)
     } else {
         HashSet::new()
     };
-    let keys: Vec<(Vec<u64>, Vec<u64>)> = words
-        .iter()
-        .zip(examples)
-        .map(|(w, e)| gram_keys(&filter_stop_words(w, &e.text, &stop_words), &cfg.features))
-        .collect();
-    let vocab = Vocab::build(&keys, cfg.features.min_df.max(1));
-    let x = Csr::from_rows(
-        keys.iter()
-            .map(|k| vocab.vectorize(k, cfg.features.sublinear_tf))
-            .collect(),
-    );
-    drop(keys);
+    // A message's words and n-gram keys take tens of kilobytes, so keeping them for every row
+    // cost gigabytes at 50,000 rows; each pass makes them again, a chunk of rows at a time.
+    let doc_keys = |e: &&Example| {
+        let words = raw_words(&e.text, &segmenter, f.max_chars as usize);
+        gram_keys(&filter_stop_words(&words, &e.text, &stop_words), f)
+    };
+    let mut df = DocFrequencies::default();
+    for chunk in examples.chunks(FEATURE_CHUNK) {
+        for keys in parallel_map(chunk, cfg.threads, doc_keys) {
+            df.add(&keys);
+        }
+    }
+    let vocab = df.into_vocab(f.min_df.max(1));
+    let mut x = Csr::new();
+    for chunk in examples.chunks(FEATURE_CHUNK) {
+        for row in parallel_map(chunk, cfg.threads, |e| {
+            vocab.vectorize(&doc_keys(e), f.sublinear_tf)
+        }) {
+            x.push(&row);
+        }
+    }
+    x.idx.shrink_to_fit();
+    x.val.shrink_to_fit();
 
     let classes = labels.len();
     let mut count = vec![0usize; classes];
@@ -1571,7 +1610,7 @@ fn train_ovr(
 ) -> (Vec<f32>, Vec<f32>) {
     let slices: Vec<(&[u32], &[f32])> = rows.iter().map(|&r| x.slice(r, lo, hi)).collect();
     let costs: Vec<f64> = rows.iter().map(|&r| cost[r]).collect();
-    let per_class: Vec<(Vec<f64>, f64)> =
+    let per_class: Vec<(Vec<f32>, f64)> =
         parallel_map(&(0..classes).collect::<Vec<_>>(), cfg.threads, |&c| {
             let signs: Vec<f64> = rows
                 .iter()
@@ -1582,7 +1621,7 @@ fn train_ovr(
             } else {
                 vec![1.0; hi - lo]
             };
-            let (mut w, b) = svm_dual_cd(
+            let (w, b) = svm_dual_cd(
                 &slices,
                 &signs,
                 &costs,
@@ -1592,17 +1631,21 @@ fn train_ovr(
                 cfg.max_epochs,
                 cfg.seed.wrapping_add(c as u64),
             );
-            // The SVM saw x·r; folding r into w lets prediction use x unscaled.
-            for (wf, r) in w.iter_mut().zip(&scale) {
-                *wf *= r;
-            }
+            // The SVM saw x·r; folding r into w lets prediction use x unscaled. Narrowed here,
+            // not after every class is done, since the wide copies of all classes would
+            // coexist.
+            let w = w
+                .iter()
+                .zip(&scale)
+                .map(|(wf, r)| (wf * r) as f32)
+                .collect();
             (w, b)
         });
     let mut weights = vec![0f32; (hi - lo) * classes];
     let mut bias = vec![0f32; classes];
     for (c, (w, b)) in per_class.into_iter().enumerate() {
         for (f, v) in w.into_iter().enumerate() {
-            weights[f * classes + c] = v as f32;
+            weights[f * classes + c] = v;
         }
         bias[c] = b as f32;
     }
@@ -2009,6 +2052,35 @@ mod tests {
             calibration_folds: 3,
             ..TrainConfig::default()
         }
+    }
+
+    /// Features are made a chunk of rows at a time on several threads: neither the chunk
+    /// boundaries nor the threads may change the model, byte for byte. 1,200 rows cross a
+    /// chunk boundary; the token rows let the stop-word alignment run too.
+    #[test]
+    fn chunks_and_threads_do_not_change_the_model() {
+        let rows = corpus(11, 300, ESTATES_TRAIN, 2);
+        assert!(rows.len() > FEATURE_CHUNK);
+        let refs: Vec<&Example> = rows.iter().collect();
+        let mut cfg = small_config();
+        cfg.features.learn_stop_words = true;
+        let bytes = |threads: usize| {
+            let m = Classifier::train(
+                &refs,
+                &TrainConfig {
+                    threads,
+                    ..cfg.clone()
+                },
+            )
+            .expect("train");
+            let mut out = Vec::new();
+            m.write_to(&mut out).expect("serialise");
+            (out, m.stop_words().len())
+        };
+        let (one, stop_words) = bytes(1);
+        let (three, _) = bytes(3);
+        assert!(stop_words > 0, "the removed function words are learnt");
+        assert!(one == three, "one thread and three give different models");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod backup;
 mod crash;
 mod privacy;
 mod purge;
+mod topics;
 
 use sqlx::Connection;
 use std::process::{Command, Output};
