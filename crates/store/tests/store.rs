@@ -406,3 +406,49 @@ async fn conformance_sqlite() {
 async fn conformance_postgres() {
     conformance("postgres").await;
 }
+
+/// The case list's orders are read from an index, never sorted per page: SQLite's plan for each
+/// order the list offers (the query shape of `Store::list_cases`, first page and a later one)
+/// names an index and no temporary sort. Before migration 0017 the due-date order sorted every
+/// case sharing a due date (2.5 s a page at 1M cases).
+#[tokio::test]
+async fn case_list_orders_come_from_indexes_sqlite() {
+    use sqlx::Connection;
+    let (store, url, _pg, dir) = open("sqlite").await;
+    drop(store);
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    for (key, dir_, cmp) in [
+        ("c.registered_at", "DESC", "<"),
+        ("c.registered_at", "ASC", ">"),
+        ("c.due_at", "ASC", ">"),
+    ] {
+        for cursor in [false, true] {
+            let mut sql = format!("SELECT c.state, {key}, c.id FROM cases c WHERE 1 = 1");
+            if key == "c.due_at" {
+                sql.push_str(" AND c.due_at IS NOT NULL");
+            }
+            if cursor {
+                sql.push_str(&format!(
+                    " AND ({key} {cmp} 5 OR ({key} = 5 AND c.id {cmp} 'x'))"
+                ));
+            }
+            sql.push_str(&format!(" ORDER BY {key} {dir_}, c.id {dir_} LIMIT 51"));
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
+            assert!(
+                plan.iter().any(|d| d.contains("USING INDEX")),
+                "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|d| d.contains("TEMP B-TREE")),
+                "{sql} sorts per page: {plan:?}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
