@@ -88,19 +88,17 @@ pub fn spawn_training(st: AppState, store: &StoreArgs) {
             Err(e) => eprintln!("分类模型无法载入 / classifier file unreadable, retraining: {e}"),
         }
     }
-    let mut args: Vec<std::ffi::OsString> = vec![
+    let args: Vec<std::ffi::OsString> = vec![
         "train-topics".into(),
         "--until-stdin-closes".into(),
         "--data".into(),
         store.data.clone().into(),
     ];
-    if let Some(url) = &store.database_url {
-        args.push("--database-url".into());
-        args.push(url.into());
-    }
+    // Through the environment, not the command line, which other local users can read.
+    let database_url = store.database_url.clone();
     tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        match train_in_child(&args, &model_path) {
+        match train_in_child(&args, database_url.as_deref(), &model_path) {
             Ok(Some(m)) => {
                 eprintln!(
                     "分类模型已训练 / topic classifier trained on {} cases in {:.1}s",
@@ -119,14 +117,19 @@ pub fn spawn_training(st: AppState, store: &StoreArgs) {
 /// learn from.
 fn train_in_child(
     args: &[std::ffi::OsString],
+    database_url: Option<&str>,
     model_path: &Path,
 ) -> anyhow::Result<Option<Classifier>> {
     let before = modified(model_path);
     let exe = std::env::current_exe().context("finding the minsheng binary")?;
     // The child's stdin is a pipe held open by `child` until it has exited: if this process
     // dies first, the pipe closes and the child stops.
-    let mut child = Command::new(&exe)
-        .args(args)
+    let mut cmd = Command::new(&exe);
+    cmd.args(args);
+    if let Some(url) = database_url {
+        cmd.env("MINSHENG_DATABASE_URL", url);
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
