@@ -176,20 +176,6 @@ impl AppState {
         self.classifier.read().ok().and_then(|c| c.clone())
     }
 
-    /// Trains the first-level topic classifier on the registered cases (the topic an officer
-    /// confirmed), in this process, and puts it in service. Returns the number of training rows
-    /// (0: too few cases or topics to learn from). `minsheng serve` trains in a child process
-    /// instead (see `crate::topics`).
-    pub async fn train_classifier(&self) -> Result<usize, crate::error::ApiError> {
-        let Some(model) = crate::topics::train(&self.store).await? else {
-            return Ok(0);
-        };
-        let n = model.trained_on();
-        self.set_classifier(model);
-        crate::topics::release_free_memory();
-        Ok(n)
-    }
-
     /// Puts a trained topic classifier in service.
     pub fn set_classifier(&self, model: minsheng_text::classify::Classifier) {
         match self.classifier.write() {

@@ -4,8 +4,8 @@
 //! Training reads a uniform sample of the cases and holds their features in memory (about
 //! 10 KB a case), then frees it all. `minsheng serve` therefore runs it in a child process
 //! (`minsheng train-topics`), so the server's own memory stays at what serving needs and the
-//! training's peak goes back to the system when the child exits; tests and small tools call
-//! [`train`] in process.
+//! training's peak goes back to the system when the child exits; tests call [`train`] in
+//! process and put the model in service with `AppState::set_classifier`.
 
 use crate::error::ApiError;
 use minsheng_store::Store;
@@ -89,15 +89,4 @@ pub async fn train(store: &Store) -> Result<Option<Classifier>, ApiError> {
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Some(model))
-}
-
-/// Gives the allocator's free pages back to the system. Training frees hundreds of megabytes at
-/// once, and glibc keeps what its arenas free for reuse, so without this a process that trained
-/// stays at its training peak for the rest of its life.
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointers; it only walks the allocator's own free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }

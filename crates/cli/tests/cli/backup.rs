@@ -3,7 +3,7 @@
 //! the archive holds no plaintext personal data; a wrong key, a non-empty target and an altered
 //! archive are refused.
 
-use crate::{minsheng, temp_dir, text};
+use crate::{demo_dir, minsheng, temp_dir, text};
 use std::collections::BTreeMap;
 
 /// The archive's rows per table, sorted (row order is not part of a backup's meaning).
@@ -28,10 +28,8 @@ fn rows_by_table(archive: &std::path::Path) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn backup_restores_into_a_fresh_directory_and_into_postgres() {
-    let src = temp_dir();
+    let src = demo_dir("50");
     let data = src.to_str().unwrap();
-    let o = minsheng(&["demo", "--cases", "50", "--data", data]);
-    assert!(o.status.success(), "demo: {}", text(&o));
     let archive = src.join("backup.jsonl");
     let o = minsheng(&["backup", "--data", data, "--out", archive.to_str().unwrap()]);
     assert!(o.status.success(), "backup: {}", text(&o));

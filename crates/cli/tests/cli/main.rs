@@ -34,6 +34,14 @@ pub fn temp_dir() -> std::path::PathBuf {
     d
 }
 
+/// A fresh data directory filled by `minsheng demo` with this many cases.
+pub fn demo_dir(cases: &str) -> std::path::PathBuf {
+    let dir = temp_dir();
+    let o = minsheng(&["demo", "--cases", cases, "--data", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "demo: {}", text(&o));
+    dir
+}
+
 /// Demo data, a clean verify, one raw UPDATE, a failing verify that names case and event; then
 /// the same for a suggestion's chain.
 fn tamper_roundtrip(store_args: &[&str], tamper: impl Fn(&str)) {
@@ -161,10 +169,8 @@ fn policy_check_accepts_the_shipped_policy_and_rejects_a_broken_one() {
 /// `minsheng reindex` rebuilds the search index in the data directory from the database.
 #[test]
 fn reindex_rebuilds_the_search_index() {
-    let dir = temp_dir();
+    let dir = demo_dir("40");
     let data = dir.to_str().expect("utf-8 path");
-    let o = minsheng(&["demo", "--cases", "40", "--data", data]);
-    assert!(o.status.success(), "demo: {}", text(&o));
     let o = minsheng(&["reindex", "--data", data]);
     assert!(o.status.success(), "reindex: {}", text(&o));
     assert!(text(&o).contains("reindexed 40 cases"), "{}", text(&o));
@@ -179,10 +185,8 @@ fn reindex_rebuilds_the_search_index() {
 /// user or a malformed address is refused.
 #[test]
 fn users_set_email() {
-    let dir = temp_dir();
+    let dir = demo_dir("1");
     let data = dir.to_str().unwrap().to_string();
-    let o = minsheng(&["demo", "--cases", "1", "--data", &data]);
-    assert!(o.status.success(), "demo: {}", text(&o));
     let set = |user: &str, email: &str| {
         minsheng(&[
             "users",

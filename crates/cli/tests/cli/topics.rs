@@ -2,7 +2,7 @@
 //! directory, `minsheng serve` loads it at start and retrains in a child process, and the child
 //! never outlives the process that started it.
 
-use crate::{minsheng, temp_dir, text};
+use crate::{demo_dir, minsheng, temp_dir, text};
 use minsheng_text::classify::Classifier;
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -18,10 +18,8 @@ fn train_topics_writes_a_model_that_serve_loads_and_retrains() {
     assert!(!empty.join("topics.model").exists());
     std::fs::remove_dir_all(&empty).ok();
 
-    let dir = temp_dir();
+    let dir = demo_dir("300");
     let data = dir.to_str().expect("utf-8 path");
-    let o = minsheng(&["demo", "--cases", "300", "--data", data]);
-    assert!(o.status.success(), "demo: {}", text(&o));
     let o = minsheng(&["train-topics", "--data", data]);
     assert!(o.status.success(), "train-topics: {}", text(&o));
     let model = Classifier::load(&dir.join("topics.model")).expect("a readable model");
@@ -75,10 +73,8 @@ fn train_topics_writes_a_model_that_serve_loads_and_retrains() {
 /// it ended) the child stops instead of training on for minutes.
 #[test]
 fn train_topics_stops_when_its_parent_goes() {
-    let dir = temp_dir();
+    let dir = demo_dir("300");
     let data = dir.to_str().expect("utf-8 path");
-    let o = minsheng(&["demo", "--cases", "300", "--data", data]);
-    assert!(o.status.success(), "demo: {}", text(&o));
     let mut child = Command::new(env!("CARGO_BIN_EXE_minsheng"))
         .args(["train-topics", "--until-stdin-closes", "--data", data])
         .env("MINSHENG_LOG", "warn")
